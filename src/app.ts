@@ -1,0 +1,61 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Backends } from './backends/types.js';
+import { activeSyncRoutes } from './http/activesync.js';
+import { Authenticator } from './http/auth.js';
+import { Metrics, opsRoutes } from './http/metrics.js';
+import { makePolicy } from './protocol/policy.js';
+import type { GatewayConfig } from './config.js';
+import type { StateStore } from './state/types.js';
+import { DeviceQueue } from './sync/device-queue.js';
+
+export interface AppDeps {
+  config: GatewayConfig;
+  backends: Backends;
+  state: StateStore;
+  /** fastify server options (logger, https); tests pass none. */
+  server?: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } };
+  now?: () => Date;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  queue: DeviceQueue;
+}
+
+// Credentials never reach a log line (pino redaction of the request headers).
+export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'password', 'credentials'];
+
+/** Builds the gateway without listening, so tests can use inject(). */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config } = deps;
+  const fastify = Fastify({
+    trustProxy: config.trustProxy,
+    routerOptions: { caseSensitive: false },
+    bodyLimit: config.bodyLimitBytes,
+    ...deps.server,
+  } as FastifyServerOptions);
+  const metrics = new Metrics();
+  const queue = new DeviceQueue();
+  const authenticator = new Authenticator({
+    verify: (c, signal) => deps.backends.verifyLogin(c, signal),
+    mailDomain: config.mailDomain,
+    loginFormat: config.loginFormat,
+    users: config.users,
+    cacheSeconds: config.authCacheSeconds,
+  });
+
+  await fastify.register(opsRoutes, { metrics, ready: async () => true });
+  await fastify.register(activeSyncRoutes, {
+    authenticator,
+    backends: deps.backends,
+    state: deps.state,
+    settings: { policy: makePolicy(config.provisioning.policy) },
+    provisioningRequired: config.provisioning.required,
+    mailDomain: config.mailDomain,
+    bodyLimitBytes: config.bodyLimitBytes,
+    queue,
+    metrics,
+    now: deps.now,
+  });
+  return { fastify, queue };
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { DavCollectionKind } from '../../model/folder-type.js';
+import { BackendError, type CollectionStore, type Credentials, type DavCollection } from '../types.js';
+import { DavClient } from './client.js';
+import { kindsOf, shapeOf } from './collection-kind.js';
+import type { DavConfig, MixedCollectionPolicy } from './config.js';
+import { asCollectionUrl, discoverHomeSets, type HomeSets } from './discovery.js';
+import { DAV_NS, foundProp, type DavResponse } from './multistatus.js';
+import {
+  mkcalendarBody,
+  mkcolAddressBookBody,
+  PROPFIND_COLLECTIONS,
+  proppatchDisplayNameBody,
+} from './requests.js';
+import { textOf } from './xml.js';
+
+const KEY_PREFIX = 'dav:';
+
+/** One user's CalDAV calendars and task lists, or CardDAV address books, on one server. */
+export class DavCollectionStore implements CollectionStore {
+  readonly kinds: readonly DavCollectionKind[];
+  private readonly baseUrl: URL;
+  private readonly client: DavClient;
+  private readonly mixed: MixedCollectionPolicy;
+  private homes: Promise<HomeSets> | undefined;
+
+  constructor(
+    config: DavConfig,
+    private readonly credentials: Credentials,
+  ) {
+    this.kinds = [...config.kinds];
+    this.baseUrl = asCollectionUrl(new URL(config.baseUrl));
+    this.mixed = config.mixedCollections ?? 'when-no-task-list';
+    this.client = new DavClient(credentials, { timeoutMs: config.timeoutMs, fetch: config.fetch });
+  }
+
+  async listCollections(signal?: AbortSignal): Promise<DavCollection[]> {
+    const homes = await this.homeSets(signal);
+    const urls = new Map<string, URL>();
+    for (const kind of this.kinds) for (const home of homesFor(homes, kind)) urls.set(home.href, home);
+    const responses: { response: DavResponse; base: URL }[] = [];
+    for (const home of urls.values()) {
+      const found = await this.client.propfind(home, '1', PROPFIND_COLLECTIONS, signal);
+      responses.push(...found.map((response) => ({ response, base: home })));
+    }
+    const seen = new Set<string>();
+    const unique = responses.filter(({ response, base }) => {
+      const href = new URL(response.href, base).href;
+      if (seen.has(href)) return false;
+      seen.add(href);
+      return true;
+    });
+    const kinds = kindsOf(
+      unique.map(({ response }) => shapeOf(response)),
+      this.mixed,
+    );
+    return unique.flatMap(({ response, base }, i) =>
+      (kinds[i] ?? [])
+        .filter((kind) => this.kinds.includes(kind))
+        .map((kind) => toCollection(response, base, kind)),
+    );
+  }
+
+  async createCollection(
+    kind: DavCollectionKind,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<DavCollection> {
+    if (!this.kinds.includes(kind)) {
+      throw new BackendError('permanent', `this store does not hold ${kind} collections`);
+    }
+    const home = homesFor(await this.homeSets(signal), kind)[0];
+    if (home === undefined) throw new BackendError('permanent', `no home set for ${kind}`);
+    const url = new URL(`${randomUUID()}/`, home);
+    if (kind === 'contacts') {
+      await this.client.mkcol(url, mkcolAddressBookBody(name), signal);
+    } else {
+      const component = kind === 'calendar' ? 'VEVENT' : 'VTODO';
+      await this.client.mkcalendar(url, mkcalendarBody(name, component), signal);
+    }
+    return { key: keyOf(url), href: url.href, name, kind };
+  }
+
+  async renameCollection(key: string, name: string, signal?: AbortSignal): Promise<DavCollection> {
+    const url = await this.urlOfKey(key, signal);
+    await this.client.proppatch(url, proppatchDisplayNameBody(name), signal);
+    const [response] = await this.client.propfind(url, '0', PROPFIND_COLLECTIONS, signal);
+    const shape = response && shapeOf(response);
+    if (!response || !shape) throw new BackendError('not-found', `${url.pathname} is not a collection`);
+    // A mixed collection is offered as a calendar and maybe as a task list; renaming renames both.
+    const kind = shape === 'mixed' ? (this.kinds.includes('calendar') ? 'calendar' : 'tasks') : shape;
+    return toCollection(response, url, kind);
+  }
+
+  async deleteCollection(key: string, signal?: AbortSignal): Promise<void> {
+    await this.client.delete(await this.urlOfKey(key, signal), signal);
+  }
+
+  private homeSets(signal: AbortSignal | undefined): Promise<HomeSets> {
+    if (!this.homes) {
+      // Shared by concurrent callers, so it runs without any one caller's signal (the client's
+      // timeout bounds it); only a success is remembered.
+      const homes = discoverHomeSets(this.client, this.baseUrl, this.credentials.user);
+      homes.catch(() => {
+        if (this.homes === homes) this.homes = undefined;
+      });
+      this.homes = homes;
+    }
+    return untilAborted(this.homes, signal);
+  }
+
+  /** Keys name collections directly inside one of the user's home sets; anything else is refused. */
+  private async urlOfKey(key: string, signal: AbortSignal | undefined): Promise<URL> {
+    const path = key.startsWith(KEY_PREFIX) ? key.slice(KEY_PREFIX.length) : '';
+    if (!path.startsWith('/')) throw new BackendError('not-found', `not a DAV collection key: ${key}`);
+    const url = asCollectionUrl(new URL(path, this.baseUrl));
+    const homes = await this.homeSets(signal);
+    const parent = new URL('..', url).href;
+    const inHome = [...homes.calendar, ...homes.contacts].some(
+      (h) => h.href === parent && h.origin === url.origin,
+    );
+    if (!inHome) throw new BackendError('not-found', `${url.pathname} is not in a home set`);
+    return url;
+  }
+}
+
+function homesFor(homes: HomeSets, kind: DavCollectionKind): readonly URL[] {
+  return kind === 'contacts' ? homes.contacts : homes.calendar;
+}
+
+function keyOf(url: URL): string {
+  return `${KEY_PREFIX}${url.pathname}`;
+}
+
+function toCollection(response: DavResponse, base: URL, kind: DavCollectionKind): DavCollection {
+  const url = asCollectionUrl(new URL(response.href, base));
+  const displayName = textOf(foundProp(response, DAV_NS, 'displayname'));
+  return { key: keyOf(url), href: url.href, name: displayName || lastSegment(url), kind };
+}
+
+function lastSegment(url: URL): string {
+  const segment =
+    url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .pop() ?? '';
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}

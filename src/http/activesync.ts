@@ -1,0 +1,183 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Backends } from '../backends/types.js';
+import type { CommandSpec } from '../protocol/command.js';
+import type { CommandContext, Log, Principal, ProtocolSettings } from '../protocol/context.js';
+import { checkNotWiped, checkProvisioned } from '../protocol/provisioning.js';
+import { commandFor, implementedCommands } from '../protocol/registry.js';
+import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../protocol/version.js';
+import type { StateStore } from '../state/types.js';
+import { DeviceQueue } from '../sync/device-queue.js';
+import { decodeWbxml, encodeWbxml, WbxmlDecodeError, type WbxmlElement } from '../wbxml/index.js';
+import { AuthError, normaliseUser, type Authenticator } from './auth.js';
+import { answerForError } from './error-response.js';
+import type { Metrics } from './metrics.js';
+import { parseEasQuery, QueryError } from './query.js';
+
+export const ACTIVESYNC_PATH = '/Microsoft-Server-ActiveSync';
+const WBXML_TYPE = 'application/vnd.ms-sync.wbxml';
+// What OPTIONS and every response announce as the server's own EAS version.
+const SERVER_VERSION = '16.1';
+
+export interface ActiveSyncOptions {
+  authenticator: Authenticator;
+  backends: Backends;
+  state: StateStore;
+  settings: ProtocolSettings;
+  provisioningRequired: boolean;
+  mailDomain: string;
+  bodyLimitBytes: number;
+  queue: DeviceQueue;
+  metrics: Metrics;
+  now?: () => Date;
+}
+
+// The command each request named, for the metrics hook (requests refused before parsing have none).
+const commandOf = new WeakMap<FastifyRequest, string>();
+
+/** MS-ASHTTP: OPTIONS and POST on /Microsoft-Server-ActiveSync. */
+export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSyncOptions): Promise<void> {
+  // Bodies stay raw: WBXML is decoded here with limits, and 12.x SendMail posts MIME.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics.observe(commandOf.get(request) ?? request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.options(ACTIVESYNC_PATH, async (request, reply) => {
+    const principal = await authenticateOrReply(request, reply, options);
+    if (principal === undefined) return reply;
+    return reply
+      .header('Allow', 'OPTIONS,POST')
+      .header('Public', 'OPTIONS,POST')
+      .header('MS-Server-ActiveSync', SERVER_VERSION)
+      .header('MS-ASProtocolVersions', SUPPORTED_VERSIONS.join(','))
+      .header('MS-ASProtocolCommands', implementedCommands().join(','))
+      .code(200)
+      .send();
+  });
+
+  app.post(ACTIVESYNC_PATH, async (request, reply) => handlePost(request, reply, options));
+}
+
+async function handlePost(request: FastifyRequest, reply: FastifyReply, options: ActiveSyncOptions): Promise<FastifyReply> {
+  const log = request.log as Log;
+  const principal = await authenticateOrReply(request, reply, options);
+  if (principal === undefined) return reply;
+
+  let query;
+  try {
+    query = parseEasQuery(request.url.slice(request.url.indexOf('?') + 1 || request.url.length));
+  } catch (e) {
+    if (!(e instanceof QueryError)) throw e;
+    return fail(reply, log, 400, `bad query: ${e.message}`);
+  }
+  if (query.user !== undefined && normaliseUser(query.user, options.mailDomain).id !== principal.id) {
+    return fail(reply, log, 403, `query User ${query.user} is not the authenticated user`);
+  }
+  const versionText = query.protocolVersion ?? headerValue(request, 'ms-asprotocolversion');
+  const version = parseProtocolVersion(versionText);
+  if (version === undefined) {
+    reply.header('MS-ASProtocolVersions', SUPPORTED_VERSIONS.join(','));
+    return fail(reply, log, 400, `unsupported or missing protocol version "${versionText ?? ''}"`);
+  }
+  const spec = commandFor(query.cmd);
+  commandOf.set(request, spec?.name ?? 'unknown');
+  if (spec === undefined) return fail(reply, log, 501, `command ${query.cmd} is not implemented`);
+
+  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  let input: WbxmlElement | undefined;
+  if (raw.length > 0 && (spec.body === 'wbxml' || spec.body === 'optional-wbxml')) {
+    const type = (headerValue(request, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== WBXML_TYPE) return fail(reply, log, 400, `content type "${type}" is not ${WBXML_TYPE}`);
+    try {
+      input = decodeWbxml(raw);
+    } catch (e) {
+      if (!(e instanceof WbxmlDecodeError)) throw e;
+      return fail(reply, log, 400, `malformed WBXML: ${e.message}`);
+    }
+  }
+
+  const device = { user: principal.id, deviceId: query.deviceId };
+  const policyKey = query.policyKey ?? headerValue(request, 'x-ms-policykey');
+  const userAgent = headerValue(request, 'user-agent');
+  const clientGone = new AbortController();
+  request.raw.once('close', () => {
+    if (!reply.raw.writableEnded) clientGone.abort(new Error('client disconnected'));
+  });
+
+  try {
+    const answer = await options.queue.run(
+      `${device.user}\0${device.deviceId}`,
+      async (signal) => {
+        const record = await options.state.touchDevice(device, {
+          deviceType: query.deviceType,
+          userAgent,
+          protocolVersion: version,
+        });
+        checkNotWiped(record);
+        if (spec.needsProvisioning && options.provisioningRequired) checkProvisioned(record, policyKey);
+        const ctx: CommandContext = {
+          request: { cmd: spec.name, version, deviceId: query.deviceId, deviceType: query.deviceType, policyKey, params: query.params, userAgent },
+          principal,
+          device,
+          backends: options.backends.forUser(principal.credentials),
+          state: options.state,
+          settings: options.settings,
+          log: request.log.child({ cmd: spec.name, user: principal.id, deviceId: query.deviceId, version }) as Log,
+          now: options.now ?? (() => new Date()),
+          signal,
+        };
+        return spec.run(input, ctx);
+      },
+      clientGone.signal,
+    );
+    reply.header('MS-Server-ActiveSync', SERVER_VERSION);
+    if (answer === undefined) return reply.code(200).send();
+    return reply.code(200).type(WBXML_TYPE).send(Buffer.from(encodeWbxml(answer)));
+  } catch (e) {
+    return sendError(reply, log, e, version, spec);
+  }
+}
+
+function sendError(reply: FastifyReply, log: Log, error: unknown, version: ProtocolVersion, spec: CommandSpec): FastifyReply {
+  const answer = answerForError(error, version, spec);
+  const level = answer.httpStatus >= 500 ? 'error' : 'warn';
+  log[level]({ status: answer.httpStatus, reason: answer.reason, err: answer.httpStatus === 500 ? error : undefined }, 'request failed');
+  if (answer.headers) reply.headers(answer.headers);
+  if (answer.body) return reply.code(200).type(WBXML_TYPE).send(Buffer.from(encodeWbxml(answer.body)));
+  return reply.code(answer.httpStatus).send();
+}
+
+function fail(reply: FastifyReply, log: Log, status: number, reason: string): FastifyReply {
+  log.warn({ status, reason }, 'request refused');
+  return reply.code(status).type('text/plain; charset=utf-8').send(`${reason}\n`);
+}
+
+/** Authenticates, or answers 401/503 itself and returns undefined. */
+export async function authenticateOrReply(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: Pick<ActiveSyncOptions, 'authenticator'>,
+): Promise<Principal | undefined> {
+  try {
+    return await options.authenticator.authenticate(request.headers.authorization, request.ip);
+  } catch (e) {
+    if (!(e instanceof AuthError)) throw e;
+    if (e.delaySeconds > 0 && e.reason === 'rejected') await new Promise((r) => setTimeout(r, e.delaySeconds * 1000));
+    const log = request.log as Log;
+    if (e.reason === 'unavailable') {
+      log.error({ reason: e.message }, 'cannot check credentials');
+      reply.header('Retry-After', String(e.delaySeconds)).code(503).send();
+      return undefined;
+    }
+    log.warn({ reason: e.message }, 'authentication failed');
+    reply.header('WWW-Authenticate', 'Basic realm="eas-gateway", charset="UTF-8"').code(401).send();
+    return undefined;
+  }
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

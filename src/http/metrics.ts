@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+
+// Prometheus text exposition (version 0.0.4) of a few counters; enough for dashboards and alerts
+// without a metrics library.
+const BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600];
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class Metrics {
+  private readonly requests = new Map<string, number>();
+  private readonly durations = new Map<string, Histogram>();
+  private readonly started = Date.now();
+
+  observe(command: string, status: number, seconds: number): void {
+    const key = `command="${command}",status="${status}"`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let h = this.durations.get(command);
+    if (h === undefined) {
+      h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.durations.set(command, h);
+    }
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) h.counts[i]!++;
+    });
+    h.sum += seconds;
+    h.count++;
+  }
+
+  render(): string {
+    const lines = [
+      '# HELP eas_requests_total ActiveSync requests by command and HTTP status.',
+      '# TYPE eas_requests_total counter',
+      ...[...this.requests].map(([labels, n]) => `eas_requests_total{${labels}} ${n}`),
+      '# HELP eas_request_duration_seconds Time to answer an ActiveSync request.',
+      '# TYPE eas_request_duration_seconds histogram',
+    ];
+    for (const [command, h] of this.durations) {
+      BUCKETS.forEach((b, i) => lines.push(`eas_request_duration_seconds_bucket{command="${command}",le="${b}"} ${h.counts[i]}`));
+      lines.push(`eas_request_duration_seconds_bucket{command="${command}",le="+Inf"} ${h.count}`);
+      lines.push(`eas_request_duration_seconds_sum{command="${command}"} ${h.sum}`);
+      lines.push(`eas_request_duration_seconds_count{command="${command}"} ${h.count}`);
+    }
+    lines.push('# HELP eas_uptime_seconds Seconds since the gateway started.', '# TYPE eas_uptime_seconds gauge');
+    lines.push(`eas_uptime_seconds ${(Date.now() - this.started) / 1000}`);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+export async function opsRoutes(app: FastifyInstance, options: { metrics: Metrics; ready: () => Promise<boolean> }): Promise<void> {
+  app.get('/healthz', async (_req, reply) => {
+    const ok = await options.ready();
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(options.metrics.render()));
+}

@@ -1,0 +1,145 @@
+import { versionFromByte, type ProtocolVersion } from '../protocol/version.js';
+
+/** The request parameters of MS-ASHTTP 2.2.1.1.1, whichever form the client used. */
+export interface EasQuery {
+  cmd: string;
+  user: string | undefined;
+  deviceId: string;
+  deviceType: string;
+  /** From the base64 form; the plain form sends it in MS-ASProtocolVersion. */
+  protocolVersion?: ProtocolVersion;
+  /** From the base64 form; the plain form sends it in X-MS-PolicyKey. */
+  policyKey?: string;
+  locale?: number;
+  /** Command parameters: AttachmentName, CollectionId, ItemId, LongId, Occurrence, SaveInSent, … */
+  params: Readonly<Record<string, string>>;
+  /** MS-ASHTTP 2.2.1.1.1.1.3 Options bits (SaveInSent 0x01, AcceptMultiPart 0x02). */
+  options?: number;
+}
+
+export class QueryError extends Error {
+  override readonly name = 'QueryError';
+}
+
+// MS-ASHTTP 2.2.1.1.1.1.2 Command Codes.
+const COMMAND_CODES: Readonly<Record<number, string>> = {
+  0: 'Sync',
+  1: 'SendMail',
+  2: 'SmartForward',
+  3: 'SmartReply',
+  4: 'GetAttachment',
+  9: 'FolderSync',
+  10: 'FolderCreate',
+  11: 'FolderDelete',
+  12: 'FolderUpdate',
+  13: 'MoveItems',
+  14: 'GetItemEstimate',
+  15: 'MeetingResponse',
+  16: 'Search',
+  17: 'Settings',
+  18: 'Ping',
+  19: 'ItemOperations',
+  20: 'Provision',
+  21: 'ResolveRecipients',
+  22: 'ValidateCert',
+  23: 'Find',
+};
+
+// MS-ASHTTP 2.2.1.1.1.1.3 Command Parameters.
+const PARAMETER_TAGS: Readonly<Record<number, string>> = {
+  0: 'AttachmentName',
+  1: 'CollectionId',
+  3: 'ItemId',
+  4: 'LongId',
+  6: 'Occurrence',
+  7: 'Options',
+  8: 'User',
+};
+
+const MAX_ID_LENGTH = 64;
+
+/**
+ * Decodes the request query: plain (`Cmd=…&User=…&DeviceId=…&DeviceType=…`, MS-ASHTTP
+ * 2.2.1.1.1.2) or base64 (a single value, 2.2.1.1.1.1). Throws QueryError naming what is wrong.
+ */
+export function parseEasQuery(rawQuery: string): EasQuery {
+  const query = rawQuery.startsWith('?') ? rawQuery.slice(1) : rawQuery;
+  // A plain query always names its command; anything else non-empty is the base64 form.
+  if (query === '' || /(^|&)Cmd=/.test(query)) return parsePlainQuery(new URLSearchParams(query));
+  return parseBase64Query(query);
+}
+
+function parsePlainQuery(q: URLSearchParams): EasQuery {
+  const params: Record<string, string> = {};
+  for (const [k, v] of q) params[k] = v;
+  const cmd = required(params, 'Cmd');
+  const deviceId = required(params, 'DeviceId');
+  const deviceType = required(params, 'DeviceType');
+  checkId('DeviceId', deviceId);
+  checkId('DeviceType', deviceType);
+  const { Cmd: _c, User, DeviceId: _d, DeviceType: _t, ...rest } = params;
+  return { cmd, user: User, deviceId, deviceType, params: rest };
+}
+
+function required(params: Record<string, string>, name: string): string {
+  const v = params[name];
+  if (v === undefined || v === '') throw new QueryError(`missing query parameter ${name}`);
+  return v;
+}
+
+function checkId(name: string, value: string): void {
+  if (value.length > MAX_ID_LENGTH) throw new QueryError(`${name} longer than ${MAX_ID_LENGTH} characters`);
+}
+
+function parseBase64Query(value: string): EasQuery {
+  const bytes = Buffer.from(decodeURIComponent(value), 'base64');
+  let pos = 0;
+  const byte = (what: string): number => {
+    if (pos >= bytes.length) throw new QueryError(`base64 query ends before ${what}`);
+    return bytes[pos++]!;
+  };
+  const take = (n: number, what: string): Buffer => {
+    if (pos + n > bytes.length) throw new QueryError(`base64 query ends inside ${what}`);
+    const b = bytes.subarray(pos, pos + n);
+    pos += n;
+    return b;
+  };
+  const versionByte = byte('protocol version');
+  const protocolVersion = versionFromByte(versionByte);
+  if (protocolVersion === undefined) throw new QueryError(`unsupported protocol version byte ${versionByte}`);
+  const code = byte('command code');
+  const cmd = COMMAND_CODES[code];
+  if (cmd === undefined) throw new QueryError(`unknown command code ${code}`);
+  const locale = take(2, 'locale').readUInt16LE(0);
+  const deviceId = deviceIdText(take(byte('device id length'), 'device id'));
+  const policyKeyLength = byte('policy key length');
+  let policyKey: string | undefined;
+  if (policyKeyLength === 4) policyKey = String(take(4, 'policy key').readUInt32LE(0));
+  else if (policyKeyLength !== 0) throw new QueryError(`policy key length ${policyKeyLength} (must be 0 or 4)`);
+  const deviceType = take(byte('device type length'), 'device type').toString('utf8');
+  if (deviceId === '') throw new QueryError('missing device id');
+  if (deviceType === '') throw new QueryError('missing device type');
+  checkId('DeviceId', deviceId);
+  checkId('DeviceType', deviceType);
+
+  const params: Record<string, string> = {};
+  let options: number | undefined;
+  let user: string | undefined;
+  while (pos < bytes.length) {
+    const tag = byte('parameter tag');
+    const data = take(byte('parameter length'), 'parameter value');
+    const name = PARAMETER_TAGS[tag];
+    if (name === undefined) throw new QueryError(`unknown command parameter tag ${tag}`);
+    if (name === 'Options') options = data[0] ?? 0;
+    else if (name === 'User') user = data.toString('utf8');
+    else params[name] = data.toString('utf8');
+  }
+  if (options !== undefined && (options & 0x01) !== 0) params.SaveInSent = 'T';
+  return { cmd, user, deviceId, deviceType, protocolVersion, policyKey, locale, params, options };
+}
+
+/** Device ids in the base64 form may be raw bytes (a GUID); printable ones stay text, others become hex. */
+function deviceIdText(b: Buffer): string {
+  const printable = b.every((c) => c >= 0x21 && c <= 0x7e);
+  return printable ? b.toString('latin1') : b.toString('hex').toUpperCase();
+}

@@ -1,0 +1,36 @@
+import type { TagRef, WbxmlElement } from '../wbxml/index.js';
+import type { CommandContext } from './context.js';
+import type { ProtocolVersion } from './version.js';
+
+/** One EAS command: parse (pure) → handle (all I/O) → render (pure). */
+export interface Command<Req, Res> {
+  parse(input: WbxmlElement | undefined, ctx: CommandContext): Req;
+  handle(req: Req, ctx: CommandContext): Promise<Res>;
+  render(res: Res, ctx: CommandContext): WbxmlElement | undefined;
+}
+
+/** How a command's request body arrives. */
+export type BodyKind = 'wbxml' | 'optional-wbxml' | 'mime' | 'none';
+
+/** A registry row: everything dispatch needs to know about a command. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly run: (input: WbxmlElement | undefined, ctx: CommandContext) => Promise<WbxmlElement | undefined>;
+  readonly body: BodyKind;
+  readonly minVersion?: ProtocolVersion;
+  /** Whether the device must hold a current policy key (MS-ASPROV 3.2.5.1). */
+  readonly needsProvisioning: boolean;
+  /** Top-level element and its Status child, for answering with a common status code. */
+  readonly root: TagRef;
+  readonly statusTag: TagRef;
+}
+
+export function defineCommand<Req, Res>(
+  spec: Omit<CommandSpec, 'run'> & { command: Command<Req, Res> },
+): CommandSpec {
+  const { command, ...rest } = spec;
+  return {
+    ...rest,
+    run: async (input, ctx) => command.render(await command.handle(command.parse(input, ctx), ctx), ctx),
+  };
+}

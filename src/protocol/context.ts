@@ -1,0 +1,49 @@
+import type { Credentials, UserBackends } from '../backends/types.js';
+import type { DeviceRef, StateStore } from '../state/types.js';
+import type { ProvisionPolicy } from './policy.js';
+import type { ProtocolVersion } from './version.js';
+
+/** What the client asked, after query and header decoding (MS-ASHTTP 2.2.1.1). */
+export interface EasRequestInfo {
+  readonly cmd: string;
+  readonly version: ProtocolVersion;
+  readonly deviceId: string;
+  readonly deviceType: string;
+  readonly policyKey: string | undefined;
+  readonly params: Readonly<Record<string, string>>;
+  readonly userAgent: string | undefined;
+}
+
+/** The authenticated user: `id` keys all state; `login` and the password reach the backends. */
+export interface Principal {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly aliases: readonly string[];
+  readonly credentials: Credentials;
+}
+
+/** pino-compatible subset, so commands log structured lines without knowing the logger. */
+export interface Log {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ProtocolSettings {
+  readonly policy: ProvisionPolicy;
+}
+
+export interface CommandContext {
+  readonly request: EasRequestInfo;
+  readonly principal: Principal;
+  readonly device: DeviceRef;
+  readonly backends: UserBackends;
+  readonly state: StateStore;
+  readonly settings: ProtocolSettings;
+  readonly log: Log;
+  readonly now: () => Date;
+  /** Fires when the client disconnects or a newer request from the same device supersedes this one. */
+  readonly signal: AbortSignal;
+}

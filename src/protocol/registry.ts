@@ -1,0 +1,26 @@
+import type { CommandSpec } from './command.js';
+import { folderCreateCommand, folderDeleteCommand, folderUpdateCommand } from './commands/folder-change.js';
+import { folderSyncCommand } from './commands/folder-sync.js';
+import { provisionCommand } from './commands/provision.js';
+import { settingsCommand } from './commands/settings.js';
+
+// The commands this server implements. OPTIONS announces exactly these (MS-ASHTTP 2.2.4
+// MS-ASProtocolCommands), so a client never tries one that would fail.
+const COMMANDS: readonly CommandSpec[] = [
+  folderSyncCommand,
+  folderCreateCommand,
+  folderUpdateCommand,
+  folderDeleteCommand,
+  provisionCommand,
+  settingsCommand,
+];
+
+const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
+
+export function commandFor(name: string): CommandSpec | undefined {
+  return BY_NAME.get(name);
+}
+
+export function implementedCommands(): string[] {
+  return COMMANDS.map((c) => c.name);
+}

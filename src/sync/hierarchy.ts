@@ -1,0 +1,136 @@
+import type { DavCollection, MailFolder, UserBackends } from '../backends/types.js';
+import {
+  FOLDER_TYPE_OF_MAIL_ROLE,
+  FOLDER_TYPES_OF_DAV_KIND,
+  type DavCollectionKind,
+  type FolderType,
+} from '../model/folder-type.js';
+import type { FolderMapStore } from '../state/types.js';
+
+/** One folder as FolderSync shows it (MS-ASCMD 2.2.3.186 Add/Update children). */
+export interface FolderEntry {
+  readonly collectionId: string;
+  /** '0' for a top-level folder (MS-ASCMD 2.2.3.134.2). */
+  readonly parentId: string;
+  readonly displayName: string;
+  readonly type: FolderType;
+}
+
+/** What a device was last told about the hierarchy: collectionId → [parentId, name, type]. */
+export type HierarchySnapshot = Readonly<Record<string, readonly [string, string, number]>>;
+
+export interface HierarchyChanges {
+  readonly adds: FolderEntry[];
+  readonly updates: FolderEntry[];
+  readonly deletes: string[];
+}
+
+export const ROOT_PARENT_ID = '0';
+
+/**
+ * A backend folder as the folder map knows it: the store it lives in and that store's key. DAV
+ * keys carry their kind because one collection may serve as a calendar and as a task list.
+ */
+export type FolderRef = { store: 'mail'; key: string } | { store: DavCollectionKind; key: string };
+
+export function folderMapKey(ref: FolderRef): string {
+  return `${ref.store}|${ref.key}`;
+}
+
+export function parseFolderMapKey(mapKey: string): FolderRef | undefined {
+  const bar = mapKey.indexOf('|');
+  const store = mapKey.slice(0, bar);
+  const key = mapKey.slice(bar + 1);
+  if (store === 'mail' || store === 'calendar' || store === 'tasks' || store === 'contacts') return { store, key };
+  return undefined;
+}
+
+/** Lists every folder of every backend of the user, with stable CollectionIds. */
+export async function listHierarchy(
+  user: string,
+  backends: UserBackends,
+  folderMap: FolderMapStore,
+  signal?: AbortSignal,
+): Promise<FolderEntry[]> {
+  const [mail, calendars, contacts] = await Promise.all([
+    backends.mail.listFolders(signal),
+    backends.calendars?.listCollections(signal) ?? Promise.resolve([]),
+    backends.contacts?.listCollections(signal) ?? Promise.resolve([]),
+  ]);
+  const idOf = (ref: FolderRef): Promise<string> => folderMap.collectionIdFor(user, folderMapKey(ref));
+  const out: FolderEntry[] = [];
+  for (const f of mail) out.push(await mailEntry(f, idOf));
+  out.push(...(await davEntries([...calendars, ...contacts], idOf)));
+  return out;
+}
+
+async function mailEntry(f: MailFolder, idOf: (ref: FolderRef) => Promise<string>): Promise<FolderEntry> {
+  return {
+    collectionId: await idOf({ store: 'mail', key: f.key }),
+    parentId: f.parentKey === undefined ? ROOT_PARENT_ID : await idOf({ store: 'mail', key: f.parentKey }),
+    displayName: f.name,
+    type: FOLDER_TYPE_OF_MAIL_ROLE[f.role],
+  };
+}
+
+async function davEntries(
+  collections: readonly DavCollection[],
+  idOf: (ref: FolderRef) => Promise<string>,
+): Promise<FolderEntry[]> {
+  // The first collection of a kind is the default folder (type 7/8/9), the rest user-created.
+  // Ordering by key keeps that choice stable from one FolderSync to the next.
+  const sorted = [...collections].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const seen = new Set<DavCollectionKind>();
+  const out: FolderEntry[] = [];
+  for (const c of sorted) {
+    const types = FOLDER_TYPES_OF_DAV_KIND[c.kind];
+    out.push({
+      collectionId: await idOf({ store: c.kind, key: c.key }),
+      parentId: ROOT_PARENT_ID,
+      displayName: c.name,
+      type: seen.has(c.kind) ? types.other : types.first,
+    });
+    seen.add(c.kind);
+  }
+  return out;
+}
+
+export function snapshotOf(entries: readonly FolderEntry[]): HierarchySnapshot {
+  const out: Record<string, readonly [string, string, number]> = {};
+  for (const e of entries) out[e.collectionId] = [e.parentId, e.displayName, e.type];
+  return out;
+}
+
+/** What changed between what the device knows and the folders now; adds come parents first. */
+export function diffHierarchy(known: HierarchySnapshot, now: readonly FolderEntry[]): HierarchyChanges {
+  const adds: FolderEntry[] = [];
+  const updates: FolderEntry[] = [];
+  const present = new Set<string>();
+  for (const e of now) {
+    present.add(e.collectionId);
+    const k = known[e.collectionId];
+    if (k === undefined) adds.push(e);
+    else if (k[0] !== e.parentId || k[1] !== e.displayName || k[2] !== e.type) updates.push(e);
+  }
+  const deletes = Object.keys(known).filter((id) => !present.has(id));
+  return { adds: parentsFirst(adds), updates, deletes };
+}
+
+function parentsFirst(adds: FolderEntry[]): FolderEntry[] {
+  const byId = new Map(adds.map((e) => [e.collectionId, e]));
+  const depth = (e: FolderEntry, guard = 0): number => {
+    const parent = byId.get(e.parentId);
+    return parent === undefined || guard > 64 ? 0 : 1 + depth(parent, guard + 1);
+  };
+  return adds.map((e) => ({ e, d: depth(e) })).sort((a, b) => a.d - b.d).map(({ e }) => e);
+}
+
+export function applyToSnapshot(
+  known: HierarchySnapshot,
+  change: { upsert?: FolderEntry; remove?: string },
+): HierarchySnapshot {
+  const out: Record<string, readonly [string, string, number]> = { ...known };
+  if (change.upsert) out[change.upsert.collectionId] = [change.upsert.parentId, change.upsert.displayName, change.upsert.type];
+  if (change.remove !== undefined) delete out[change.remove];
+  return out;
+}

@@ -1,0 +1,30 @@
+// MS-ASWBXML 2.1.2.1.11 Code Page 10: ResolveRecipients
+import { ALL, defineCodePage } from '../codepage.js';
+
+export default defineCodePage(10, 'ResolveRecipients', {
+  ResolveRecipients: [0x05, ALL],
+  Response: [0x06, ALL],
+  Status: [0x07, ALL],
+  Type: [0x08, ALL],
+  Recipient: [0x09, ALL],
+  DisplayName: [0x0a, ALL],
+  EmailAddress: [0x0b, ALL],
+  Certificates: [0x0c, ALL],
+  Certificate: [0x0d, ALL],
+  MiniCertificate: [0x0e, ALL],
+  Options: [0x0f, ALL],
+  To: [0x10, ALL],
+  CertificateRetrieval: [0x11, ALL],
+  RecipientCount: [0x12, ALL],
+  MaxCertificates: [0x13, ALL],
+  MaxAmbiguousRecipients: [0x14, ALL],
+  CertificateCount: [0x15, ALL],
+  Availability: [0x16, ['14.0', '14.1', '16.0', '16.1']],
+  StartTime: [0x17, ['14.0', '14.1', '16.0', '16.1']],
+  EndTime: [0x18, ['14.0', '14.1', '16.0', '16.1']],
+  MergedFreeBusy: [0x19, ['14.0', '14.1', '16.0', '16.1']],
+  Picture: [0x1a, ['14.1', '16.0', '16.1']],
+  MaxSize: [0x1b, ['14.1', '16.0', '16.1']],
+  Data: [0x1c, ['14.1', '16.0', '16.1']],
+  MaxPictures: [0x1d, ['14.1', '16.0', '16.1']],
+});

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import { DavCollectionStore } from './backends/dav/index.js';
+import { ImapMailStore, verifyImapLogin, type ImapConfig } from './backends/imap/index.js';
+import { SieveOofStore } from './backends/sieve/index.js';
+import type { Backends, Credentials, UserBackends } from './backends/types.js';
+import { UserBackendsPool } from './backends/user-pool.js';
+import type { GatewayConfig } from './config.js';
+import { MemoryStateStore } from './state/memory/index.js';
+import { openSqliteStateStore } from './state/sqlite/index.js';
+import type { StateStore } from './state/types.js';
+
+// The one place that chooses implementations: configuration in, interfaces out.
+
+export async function openStateStore(config: GatewayConfig): Promise<StateStore> {
+  if (config.state.driver === 'memory') return new MemoryStateStore();
+  return openSqliteStateStore(config.state.path);
+}
+
+export function createBackends(config: GatewayConfig, logger?: Logger): Backends {
+  const imap: ImapConfig = {
+    host: config.imap.host,
+    port: config.imap.port,
+    secure: config.imap.secure,
+    tls: { rejectUnauthorized: config.imap.rejectUnauthorized },
+    logger: logger?.child({ component: 'imap' }),
+  };
+  const open = (credentials: Credentials): UserBackends => {
+    const mail = new ImapMailStore(imap, credentials);
+    const address = credentials.user.includes('@') ? credentials.user : `${credentials.user}@${config.mailDomain}`;
+    const davUrl = config.davUrl;
+    const oof =
+      config.sieve === undefined
+        ? undefined
+        : new SieveOofStore({ host: config.sieve.host, port: config.sieve.port }, credentials, {
+            addresses: [address],
+            internalDomains: [config.mailDomain],
+          });
+    return {
+      mail,
+      calendars: davUrl === undefined ? undefined : new DavCollectionStore({ baseUrl: davUrl, kinds: ['calendar', 'tasks'] }, credentials),
+      contacts: davUrl === undefined ? undefined : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials),
+      oof,
+      close: async () => {
+        await mail.close();
+      },
+    };
+  };
+  const pool = new UserBackendsPool(open);
+  return {
+    verifyLogin: (credentials, signal) => verifyImapLogin(imap, credentials, signal),
+    forUser: (credentials) => pool.get(credentials),
+    close: () => pool.closeAll(),
+  };
+}

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+
+/** Where the loopback test servers listen (test/env/start records it in run/env.json). */
+export interface TestEnv {
+  host: string;
+  imapPort: number;
+  submissionPort: number;
+  sievePort: number;
+  davPort: number;
+  pgPort: number;
+}
+
+export function testEnv(): TestEnv {
+  const runDir = process.env.EAS_TEST_RUN_DIR ?? new URL('../env/run/', import.meta.url).pathname;
+  try {
+    return JSON.parse(readFileSync(`${runDir.replace(/\/?$/, '/')}env.json`, 'utf8')) as TestEnv;
+  } catch {
+    throw new Error('test servers are not set up: run bash test/env/setup && bash test/env/start && bash test/env/seed');
+  }
+}
