@@ -93,9 +93,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       secure: r.bool('EAS_SMTP_TLS', merged.smtp.secure),
     },
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
-    sieve: r.optional('EAS_SIEVE_HOST', merged.sieve?.host) === undefined
-      ? undefined
-      : { host: r.str('EAS_SIEVE_HOST', merged.sieve?.host ?? ''), port: r.port('EAS_SIEVE_PORT', merged.sieve?.port ?? 4190) },
+    sieve:
+      r.optional('EAS_SIEVE_HOST', merged.sieve?.host) === undefined
+        ? undefined
+        : {
+            host: r.str('EAS_SIEVE_HOST', merged.sieve?.host ?? ''),
+            port: r.port('EAS_SIEVE_PORT', merged.sieve?.port ?? 4190),
+          },
     state: {
       driver: r.oneOf('EAS_STATE_DRIVER', merged.state.driver, ['sqlite', 'memory'] as const),
       path: r.str('EAS_STATE_PATH', merged.state.path),
@@ -105,12 +109,22 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       policy: merged.provisioning.policy,
     },
     authCacheSeconds: r.int('EAS_AUTH_CACHE_SECONDS', merged.authCacheSeconds, 0),
-    logLevel: r.oneOf('EAS_LOG_LEVEL', merged.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
+    logLevel: r.oneOf('EAS_LOG_LEVEL', merged.logLevel, [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+    ] as const),
   };
-  if (c.davUrl !== undefined && !/^https?:\/\//.test(c.davUrl)) problems.push(`davUrl must be an http(s) URL, got "${c.davUrl}"`);
-  if (c.publicUrl !== undefined && !/^https?:\/\//.test(c.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got "${c.publicUrl}"`);
+  if (c.davUrl !== undefined && !/^https?:\/\//.test(c.davUrl))
+    problems.push(`davUrl must be an http(s) URL, got "${c.davUrl}"`);
+  if (c.publicUrl !== undefined && !/^https?:\/\//.test(c.publicUrl))
+    problems.push(`publicUrl must be an http(s) URL, got "${c.publicUrl}"`);
   const unknownPolicy = Object.keys(c.provisioning.policy).filter((k) => !POLICY_SETTING_NAMES.includes(k));
-  if (unknownPolicy.length > 0) problems.push(`provisioning.policy: unknown settings ${unknownPolicy.join(', ')}`);
+  if (unknownPolicy.length > 0)
+    problems.push(`provisioning.policy: unknown settings ${unknownPolicy.join(', ')}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return c;
 }
@@ -143,7 +157,8 @@ class EnvReader {
     const v = this.env[name];
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) this.problems.push(`${name} must be an integer ≥ ${min}, got "${v}"`);
+    if (!Number.isInteger(n) || n < min)
+      this.problems.push(`${name} must be an integer ≥ ${min}, got "${v}"`);
     return Number.isInteger(n) ? n : fallback;
   }
 
@@ -156,7 +171,8 @@ class EnvReader {
   oneOf<const T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const v = this.env[name];
     if (v === undefined) {
-      if (!allowed.includes(fallback)) this.problems.push(`${name}: "${fallback}" is not one of ${allowed.join(', ')}`);
+      if (!allowed.includes(fallback))
+        this.problems.push(`${name}: "${fallback}" is not one of ${allowed.join(', ')}`);
       return fallback;
     }
     if ((allowed as readonly string[]).includes(v)) return v as T;

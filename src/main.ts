@@ -10,10 +10,18 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
   const state = await openStateStore(config);
   const backends = createBackends(config, logger);
   const https = config.plainHttp ? undefined : readTls(config);
-  const { fastify, queue } = await buildApp({ config, backends, state, server: { loggerInstance: logger, ...(https ? { https } : {}) } });
+  const { fastify, queue } = await buildApp({
+    config,
+    backends,
+    state,
+    server: { loggerInstance: logger, ...(https ? { https } : {}) },
+  });
   await fastify.listen({ host: config.listen.host, port: config.listen.port });
   const scheme = config.plainHttp ? 'http' : 'https';
-  logger.info({ url: `${scheme}://${config.listen.host}:${config.listen.port}/Microsoft-Server-ActiveSync` }, 'eas-gateway listening');
+  logger.info(
+    { url: `${scheme}://${config.listen.host}:${config.listen.port}/Microsoft-Server-ActiveSync` },
+    'eas-gateway listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -35,6 +43,7 @@ function readTls(config: GatewayConfig): { cert: Buffer; key: Buffer } {
       `cannot read the TLS certificate or key (${(e as Error).message}). Put server.crt and server.key in certs/ ` +
         '(see certs/README.md for a self-signed pair), point EAS_TLS_CERT/EAS_TLS_KEY at yours, ' +
         'or set EAS_PLAIN_HTTP=true behind a TLS-terminating proxy.',
+      { cause: e },
     );
   }
 }

@@ -26,7 +26,9 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
   };
   const open = (credentials: Credentials): UserBackends => {
     const mail = new ImapMailStore(imap, credentials);
-    const address = credentials.user.includes('@') ? credentials.user : `${credentials.user}@${config.mailDomain}`;
+    const address = credentials.user.includes('@')
+      ? credentials.user
+      : `${credentials.user}@${config.mailDomain}`;
     const davUrl = config.davUrl;
     const oof =
       config.sieve === undefined
@@ -37,8 +39,14 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
           });
     return {
       mail,
-      calendars: davUrl === undefined ? undefined : new DavCollectionStore({ baseUrl: davUrl, kinds: ['calendar', 'tasks'] }, credentials),
-      contacts: davUrl === undefined ? undefined : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials),
+      calendars:
+        davUrl === undefined
+          ? undefined
+          : new DavCollectionStore({ baseUrl: davUrl, kinds: ['calendar', 'tasks'] }, credentials),
+      contacts:
+        davUrl === undefined
+          ? undefined
+          : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials),
       oof,
       close: async () => {
         await mail.close();

@@ -44,7 +44,12 @@ export interface MailFolder {
 export interface MailStore {
   listFolders(signal?: AbortSignal): Promise<MailFolder[]>;
   createFolder(parentKey: string | undefined, name: string, signal?: AbortSignal): Promise<MailFolder>;
-  renameFolder(key: string, parentKey: string | undefined, name: string, signal?: AbortSignal): Promise<MailFolder>;
+  renameFolder(
+    key: string,
+    parentKey: string | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<MailFolder>;
   deleteFolder(key: string, signal?: AbortSignal): Promise<void>;
 }
 

@@ -35,7 +35,9 @@ export async function devicesCommand(args: readonly string[], io: CliIo): Promis
     if (action === 'wipe') {
       const accountOnly = rest.includes('--account-only');
       await state.patchDevice(ref, { wipe: accountOnly ? 'account-only-requested' : 'requested' });
-      io.stdout.write(`${accountOnly ? 'account-only wipe' : 'remote wipe'} requested for ${deviceId} of ${ref.user}; it happens at the device's next request\n`);
+      io.stdout.write(
+        `${accountOnly ? 'account-only wipe' : 'remote wipe'} requested for ${deviceId} of ${ref.user}; it happens at the device's next request\n`,
+      );
     } else if (action === 'remove') {
       await state.removeDevice(ref);
       io.stdout.write(`removed ${deviceId} of ${ref.user} and all its sync state\n`);
@@ -52,8 +54,23 @@ export async function devicesCommand(args: readonly string[], io: CliIo): Promis
 function formatDevices(devices: readonly DeviceRecord[]): string {
   const rows = [['USER', 'DEVICE ID', 'TYPE', 'VERSION', 'PROVISIONED', 'WIPE', 'LAST SEEN']];
   for (const d of devices) {
-    rows.push([d.user, d.deviceId, d.deviceType ?? '', d.protocolVersion ?? '', d.policyKey ? 'yes' : 'no', d.wipe, d.lastSeen.toISOString()]);
+    rows.push([
+      d.user,
+      d.deviceId,
+      d.deviceType ?? '',
+      d.protocolVersion ?? '',
+      d.policyKey ? 'yes' : 'no',
+      d.wipe,
+      d.lastSeen.toISOString(),
+    ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return `${rows.map((r) => r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${rows
+    .map((r) =>
+      r
+        .map((v, c) => v.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

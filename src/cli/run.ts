@@ -8,13 +8,21 @@ import { wbxmlCommand } from './wbxml.js';
 type Subcommand = (args: readonly string[], io: CliIo) => Promise<number>;
 
 const SUBCOMMANDS: Readonly<Record<string, { run: Subcommand; summary: string }>> = {
-  serve: { run: serveCommand, summary: 'serve                         run the gateway (configuration from EAS_* or EAS_CONFIG)' },
-  devices: { run: devicesCommand, summary: 'devices list|wipe|remove|resync   manage devices (see `devices --help`)' },
+  serve: {
+    run: serveCommand,
+    summary: 'serve                         run the gateway (configuration from EAS_* or EAS_CONFIG)',
+  },
+  devices: {
+    run: devicesCommand,
+    summary: 'devices list|wipe|remove|resync   manage devices (see `devices --help`)',
+  },
   wbxml: { run: wbxmlCommand, summary: 'wbxml decode|encode <file|->   convert between WBXML and XML' },
 };
 
 function usage(): string {
-  return ['usage: eas-gateway <command> …', ...Object.values(SUBCOMMANDS).map((c) => `  ${c.summary}`)].join('\n');
+  return ['usage: eas-gateway <command> …', ...Object.values(SUBCOMMANDS).map((c) => `  ${c.summary}`)].join(
+    '\n',
+  );
 }
 
 /** Runs the command line; returns the exit code. Input problems print one line, never a stack. */

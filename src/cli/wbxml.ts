@@ -1,7 +1,8 @@
 import { decodeWbxml, encodeWbxml, fromXml, toXml } from '../wbxml/index.js';
 import { CliUsageError, readInput, type CliIo } from './io.js';
 
-const USAGE = 'usage: eas-gateway wbxml decode <file|->   (WBXML in, XML out)\n' +
+const USAGE =
+  'usage: eas-gateway wbxml decode <file|->   (WBXML in, XML out)\n' +
   '       eas-gateway wbxml encode <file|->   (XML in, WBXML out)';
 
 /** `eas-gateway wbxml decode|encode <file|->`: convert device traces between WBXML and XML. */

@@ -6,7 +6,7 @@ import { checkNotWiped, checkProvisioned } from '../protocol/provisioning.js';
 import { commandFor, implementedCommands } from '../protocol/registry.js';
 import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../protocol/version.js';
 import type { StateStore } from '../state/types.js';
-import { DeviceQueue } from '../sync/device-queue.js';
+import type { DeviceQueue } from '../sync/device-queue.js';
 import { decodeWbxml, encodeWbxml, WbxmlDecodeError, type WbxmlElement } from '../wbxml/index.js';
 import { AuthError, normaliseUser, type Authenticator } from './auth.js';
 import { answerForError } from './error-response.js';
@@ -38,10 +38,18 @@ const commandOf = new WeakMap<FastifyRequest, string>();
 export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSyncOptions): Promise<void> {
   // Bodies stay raw: WBXML is decoded here with limits, and 12.x SendMail posts MIME.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
+    (_req, body, done) => done(null, body),
+  );
 
   app.addHook('onResponse', async (request, reply) => {
-    options.metrics.observe(commandOf.get(request) ?? request.method, reply.statusCode, reply.elapsedTime / 1000);
+    options.metrics.observe(
+      commandOf.get(request) ?? request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 
   app.options(ACTIVESYNC_PATH, async (request, reply) => {
@@ -60,7 +68,11 @@ export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSync
   app.post(ACTIVESYNC_PATH, async (request, reply) => handlePost(request, reply, options));
 }
 
-async function handlePost(request: FastifyRequest, reply: FastifyReply, options: ActiveSyncOptions): Promise<FastifyReply> {
+async function handlePost(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: ActiveSyncOptions,
+): Promise<FastifyReply> {
   const log = request.log as Log;
   const principal = await authenticateOrReply(request, reply, options);
   if (principal === undefined) return reply;
@@ -118,13 +130,26 @@ async function handlePost(request: FastifyRequest, reply: FastifyReply, options:
         checkNotWiped(record);
         if (spec.needsProvisioning && options.provisioningRequired) checkProvisioned(record, policyKey);
         const ctx: CommandContext = {
-          request: { cmd: spec.name, version, deviceId: query.deviceId, deviceType: query.deviceType, policyKey, params: query.params, userAgent },
+          request: {
+            cmd: spec.name,
+            version,
+            deviceId: query.deviceId,
+            deviceType: query.deviceType,
+            policyKey,
+            params: query.params,
+            userAgent,
+          },
           principal,
           device,
           backends: options.backends.forUser(principal.credentials),
           state: options.state,
           settings: options.settings,
-          log: request.log.child({ cmd: spec.name, user: principal.id, deviceId: query.deviceId, version }) as Log,
+          log: request.log.child({
+            cmd: spec.name,
+            user: principal.id,
+            deviceId: query.deviceId,
+            version,
+          }) as Log,
           now: options.now ?? (() => new Date()),
           signal,
         };
@@ -134,18 +159,34 @@ async function handlePost(request: FastifyRequest, reply: FastifyReply, options:
     );
     reply.header('MS-Server-ActiveSync', SERVER_VERSION);
     if (answer === undefined) return reply.code(200).send();
-    return reply.code(200).type(WBXML_TYPE).send(Buffer.from(encodeWbxml(answer)));
+    return reply
+      .code(200)
+      .type(WBXML_TYPE)
+      .send(Buffer.from(encodeWbxml(answer)));
   } catch (e) {
     return sendError(reply, log, e, version, spec);
   }
 }
 
-function sendError(reply: FastifyReply, log: Log, error: unknown, version: ProtocolVersion, spec: CommandSpec): FastifyReply {
+function sendError(
+  reply: FastifyReply,
+  log: Log,
+  error: unknown,
+  version: ProtocolVersion,
+  spec: CommandSpec,
+): FastifyReply {
   const answer = answerForError(error, version, spec);
   const level = answer.httpStatus >= 500 ? 'error' : 'warn';
-  log[level]({ status: answer.httpStatus, reason: answer.reason, err: answer.httpStatus === 500 ? error : undefined }, 'request failed');
+  log[level](
+    { status: answer.httpStatus, reason: answer.reason, err: answer.httpStatus === 500 ? error : undefined },
+    'request failed',
+  );
   if (answer.headers) reply.headers(answer.headers);
-  if (answer.body) return reply.code(200).type(WBXML_TYPE).send(Buffer.from(encodeWbxml(answer.body)));
+  if (answer.body)
+    return reply
+      .code(200)
+      .type(WBXML_TYPE)
+      .send(Buffer.from(encodeWbxml(answer.body)));
   return reply.code(answer.httpStatus).send();
 }
 
@@ -164,7 +205,8 @@ export async function authenticateOrReply(
     return await options.authenticator.authenticate(request.headers.authorization, request.ip);
   } catch (e) {
     if (!(e instanceof AuthError)) throw e;
-    if (e.delaySeconds > 0 && e.reason === 'rejected') await new Promise((r) => setTimeout(r, e.delaySeconds * 1000));
+    if (e.delaySeconds > 0 && e.reason === 'rejected')
+      await new Promise((r) => setTimeout(r, e.delaySeconds * 1000));
     const log = request.log as Log;
     if (e.reason === 'unavailable') {
       log.error({ reason: e.message }, 'cannot check credentials');

@@ -27,7 +27,10 @@ export class AuthError extends Error {
 }
 
 /** A typed user name in any of its forms: `alice`, `alice@example.test`, `EXAMPLE\alice`. */
-export function normaliseUser(typed: string, mailDomain: string): { local: string; domain: string; id: string } {
+export function normaliseUser(
+  typed: string,
+  mailDomain: string,
+): { local: string; domain: string; id: string } {
   const withoutNetbios = typed.includes('\\') ? typed.slice(typed.lastIndexOf('\\') + 1) : typed;
   const at = withoutNetbios.lastIndexOf('@');
   const local = (at === -1 ? withoutNetbios : withoutNetbios.slice(0, at)).trim().toLowerCase();
@@ -53,13 +56,22 @@ export class Authenticator {
     this.now = options.now ?? Date.now;
   }
 
-  async authenticate(authorization: string | undefined, clientAddress: string, signal?: AbortSignal): Promise<Principal> {
+  async authenticate(
+    authorization: string | undefined,
+    clientAddress: string,
+    signal?: AbortSignal,
+  ): Promise<Principal> {
     const parsed = parseBasic(authorization);
     if (parsed === undefined) throw new AuthError('missing', 'no Basic credentials');
     const user = normaliseUser(parsed.user, this.options.mailDomain);
-    if (user.local === '' || parsed.password === '') throw new AuthError('rejected', 'empty user name or password');
+    if (user.local === '' || parsed.password === '')
+      throw new AuthError('rejected', 'empty user name or password');
     const login =
-      this.options.loginFormat === 'local' ? user.local : this.options.loginFormat === 'email' ? user.id : parsed.user.slice(parsed.user.lastIndexOf('\\') + 1);
+      this.options.loginFormat === 'local'
+        ? user.local
+        : this.options.loginFormat === 'email'
+          ? user.id
+          : parsed.user.slice(parsed.user.lastIndexOf('\\') + 1);
     const credentials: Credentials = { user: login, password: parsed.password };
     const cacheKey = createHash('sha256').update(`${login}\0${parsed.password}`).digest('base64');
     const now = this.now();
@@ -69,9 +81,14 @@ export class Authenticator {
         await this.options.verify(credentials, signal);
       } catch (e) {
         if (e instanceof BackendError && e.kind === 'auth') {
-          throw new AuthError('rejected', 'the mail server rejected the login', this.recordFailure(clientAddress, now));
+          throw new AuthError(
+            'rejected',
+            'the mail server rejected the login',
+            this.recordFailure(clientAddress, now),
+          );
         }
-        if (e instanceof BackendError) throw new AuthError('unavailable', `mail server unavailable: ${e.message}`, 30);
+        if (e instanceof BackendError)
+          throw new AuthError('unavailable', `mail server unavailable: ${e.message}`, 30);
         throw e;
       }
       this.failures.delete(clientAddress);

@@ -37,7 +37,11 @@ const HTTP_FOR_COMMON_STATUS: Readonly<Record<number, number>> = {
 
 const RETRY_LATER = { 'Retry-After': '30' };
 
-export function answerForError(error: unknown, version: ProtocolVersion | undefined, spec: CommandSpec | undefined): ErrorAnswer {
+export function answerForError(
+  error: unknown,
+  version: ProtocolVersion | undefined,
+  spec: CommandSpec | undefined,
+): ErrorAnswer {
   if (error instanceof EasError) {
     // MS-ASPROV 3.2.5.1: 12.x and 14.0 clients learn that they must provision from HTTP 449;
     // 14.1 and later from Status 142–144 (and 140 for a pending wipe) in the command's body.
@@ -45,18 +49,28 @@ export function answerForError(error: unknown, version: ProtocolVersion | undefi
       return { httpStatus: 449, reason: error.message };
     }
     if (version !== undefined && atLeast(version, '14.0') && spec !== undefined && error.status >= 100) {
-      return { httpStatus: 200, body: el(spec.root, el(spec.statusTag, error.status)), reason: error.message };
+      return {
+        httpStatus: 200,
+        body: el(spec.root, el(spec.statusTag, error.status)),
+        reason: error.message,
+      };
     }
     const httpStatus = HTTP_FOR_COMMON_STATUS[error.status] ?? 500;
     return { httpStatus, headers: httpStatus === 503 ? RETRY_LATER : undefined, reason: error.message };
   }
   if (error instanceof ProtocolError) return { httpStatus: 400, reason: error.message };
   if (error instanceof BackendError) {
-    if (error.kind === 'temporary') return { httpStatus: 503, headers: RETRY_LATER, reason: `backend unavailable: ${error.message}` };
-    if (error.kind === 'auth') return { httpStatus: 401, reason: `backend refused the login: ${error.message}` };
+    if (error.kind === 'temporary')
+      return { httpStatus: 503, headers: RETRY_LATER, reason: `backend unavailable: ${error.message}` };
+    if (error.kind === 'auth')
+      return { httpStatus: 401, reason: `backend refused the login: ${error.message}` };
     if (error.kind === 'quota') return { httpStatus: 507, reason: error.message };
     return { httpStatus: 500, reason: `backend error (${error.kind}): ${error.message}` };
   }
-  if (error instanceof SyncStateConflict) return { httpStatus: 503, headers: { 'Retry-After': '1' }, reason: error.message };
-  return { httpStatus: 500, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  if (error instanceof SyncStateConflict)
+    return { httpStatus: 503, headers: { 'Retry-After': '1' }, reason: error.message };
+  return {
+    httpStatus: 500,
+    reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  };
 }

@@ -39,21 +39,31 @@ export class Metrics {
       '# TYPE eas_request_duration_seconds histogram',
     ];
     for (const [command, h] of this.durations) {
-      BUCKETS.forEach((b, i) => lines.push(`eas_request_duration_seconds_bucket{command="${command}",le="${b}"} ${h.counts[i]}`));
+      BUCKETS.forEach((b, i) =>
+        lines.push(`eas_request_duration_seconds_bucket{command="${command}",le="${b}"} ${h.counts[i]}`),
+      );
       lines.push(`eas_request_duration_seconds_bucket{command="${command}",le="+Inf"} ${h.count}`);
       lines.push(`eas_request_duration_seconds_sum{command="${command}"} ${h.sum}`);
       lines.push(`eas_request_duration_seconds_count{command="${command}"} ${h.count}`);
     }
-    lines.push('# HELP eas_uptime_seconds Seconds since the gateway started.', '# TYPE eas_uptime_seconds gauge');
+    lines.push(
+      '# HELP eas_uptime_seconds Seconds since the gateway started.',
+      '# TYPE eas_uptime_seconds gauge',
+    );
     lines.push(`eas_uptime_seconds ${(Date.now() - this.started) / 1000}`);
     return `${lines.join('\n')}\n`;
   }
 }
 
-export async function opsRoutes(app: FastifyInstance, options: { metrics: Metrics; ready: () => Promise<boolean> }): Promise<void> {
+export async function opsRoutes(
+  app: FastifyInstance,
+  options: { metrics: Metrics; ready: () => Promise<boolean> },
+): Promise<void> {
   app.get('/healthz', async (_req, reply) => {
     const ok = await options.ready();
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
   });
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(options.metrics.render()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(options.metrics.render()),
+  );
 }

@@ -115,7 +115,8 @@ function parseBase64Query(value: string): EasQuery {
   const policyKeyLength = byte('policy key length');
   let policyKey: string | undefined;
   if (policyKeyLength === 4) policyKey = String(take(4, 'policy key').readUInt32LE(0));
-  else if (policyKeyLength !== 0) throw new QueryError(`policy key length ${policyKeyLength} (must be 0 or 4)`);
+  else if (policyKeyLength !== 0)
+    throw new QueryError(`policy key length ${policyKeyLength} (must be 0 or 4)`);
   const deviceType = take(byte('device type length'), 'device type').toString('utf8');
   if (deviceId === '') throw new QueryError('missing device id');
   if (deviceType === '') throw new QueryError('missing device type');

@@ -64,7 +64,9 @@ export const FOLDER_TYPE_OF_MAIL_ROLE: Readonly<Record<MailFolderRole, FolderTyp
 /** DAV collection kinds: the first of each kind is the default folder, the others user-created. */
 export type DavCollectionKind = 'calendar' | 'tasks' | 'contacts';
 
-export const FOLDER_TYPES_OF_DAV_KIND: Readonly<Record<DavCollectionKind, { first: FolderType; other: FolderType }>> = {
+export const FOLDER_TYPES_OF_DAV_KIND: Readonly<
+  Record<DavCollectionKind, { first: FolderType; other: FolderType }>
+> = {
   calendar: { first: FolderType.DefaultCalendar, other: FolderType.UserCreatedCalendar },
   tasks: { first: FolderType.DefaultTasks, other: FolderType.UserCreatedTasks },
   contacts: { first: FolderType.DefaultContacts, other: FolderType.UserCreatedContacts },

@@ -63,7 +63,9 @@ export function makePolicy(overrides: Readonly<Record<string, string | null>> = 
   const unknown = Object.keys(overrides).filter((k) => !POLICY_SETTING_NAMES.includes(k));
   if (unknown.length > 0) throw new Error(`unknown policy settings: ${unknown.join(', ')}`);
   return {
-    settings: DEFAULT_POLICY.map(([name, value]) => [name, name in overrides ? overrides[name]! : value] as const),
+    settings: DEFAULT_POLICY.map(
+      ([name, value]) => [name, name in overrides ? overrides[name]! : value] as const,
+    ),
   };
 }
 

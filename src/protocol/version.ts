@@ -13,7 +13,9 @@ const RANK: Readonly<Record<ProtocolVersion, number>> = {
 };
 
 export function parseProtocolVersion(value: string | undefined): ProtocolVersion | undefined {
-  return (SUPPORTED_VERSIONS as readonly string[]).includes(value ?? '') ? (value as ProtocolVersion) : undefined;
+  return (SUPPORTED_VERSIONS as readonly string[]).includes(value ?? '')
+    ? (value as ProtocolVersion)
+    : undefined;
 }
 
 /** MS-ASHTTP 2.2.1.1.1.1: the base64 query carries the version as one byte, e.g. 141 for 14.1. */

@@ -1,5 +1,5 @@
 import { nextSyncKey, type SyncKey } from '../model/sync-key.js';
-import type { DeviceRef, SyncStateStore } from '../state/types.js';
+import type { DeviceRef, SyncBase, SyncStateStore } from '../state/types.js';
 import type { HierarchySnapshot } from './hierarchy.js';
 
 export const HIERARCHY_SCOPE = 'hierarchy';
@@ -23,21 +23,26 @@ export async function loadHierarchy(
 ): Promise<KnownHierarchy | undefined> {
   const loaded = await store.loadSyncState(device, HIERARCHY_SCOPE, syncKey);
   if (loaded === undefined) return undefined;
-  return { syncKey: loaded.state.syncKey as SyncKey, snapshot: loaded.state.snapshot as HierarchySnapshot, which: loaded.which };
+  return {
+    syncKey: loaded.state.syncKey as SyncKey,
+    snapshot: loaded.state.snapshot as HierarchySnapshot,
+    which: loaded.which,
+  };
 }
 
 /**
- * Stores what the device will know after this answer under a new SyncKey. Compare-and-set on the
- * current key, so two racing requests cannot both move the state on.
+ * Stores what the device will know after this answer under a new SyncKey, built on the key the
+ * device sent (null after SyncKey 0). Compare-and-set, so two racing requests cannot both move
+ * the state on.
  */
 export async function commitHierarchy(
   store: SyncStateStore,
   device: DeviceRef,
-  expectedCurrent: string | null,
+  base: SyncBase | null,
   snapshot: HierarchySnapshot,
 ): Promise<SyncKey> {
-  const syncKey = nextSyncKey((expectedCurrent ?? undefined) as SyncKey | undefined);
-  const result = await store.commitSyncState(device, HIERARCHY_SCOPE, expectedCurrent, { syncKey, snapshot });
+  const syncKey = nextSyncKey(base?.syncKey as SyncKey | undefined);
+  const result = await store.commitSyncState(device, HIERARCHY_SCOPE, base, { syncKey, snapshot });
   if (result === 'conflict') throw new SyncStateConflict('folder hierarchy changed by a concurrent request');
   return syncKey;
 }

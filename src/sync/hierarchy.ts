@@ -41,7 +41,8 @@ export function parseFolderMapKey(mapKey: string): FolderRef | undefined {
   const bar = mapKey.indexOf('|');
   const store = mapKey.slice(0, bar);
   const key = mapKey.slice(bar + 1);
-  if (store === 'mail' || store === 'calendar' || store === 'tasks' || store === 'contacts') return { store, key };
+  if (store === 'mail' || store === 'calendar' || store === 'tasks' || store === 'contacts')
+    return { store, key };
   return undefined;
 }
 
@@ -68,7 +69,8 @@ async function mailEntry(f: MailFolder, idOf: (ref: FolderRef) => Promise<string
   return {
     collectionId: await idOf({ store: 'mail', key: f.key }),
     parentId: f.parentKey === undefined ? ROOT_PARENT_ID : await idOf({ store: 'mail', key: f.parentKey }),
-    displayName: f.name,
+    // IMAP names it INBOX; every Exchange client expects to see "Inbox".
+    displayName: f.role === 'inbox' ? 'Inbox' : f.name,
     type: FOLDER_TYPE_OF_MAIL_ROLE[f.role],
   };
 }
@@ -122,7 +124,10 @@ function parentsFirst(adds: FolderEntry[]): FolderEntry[] {
     const parent = byId.get(e.parentId);
     return parent === undefined || guard > 64 ? 0 : 1 + depth(parent, guard + 1);
   };
-  return adds.map((e) => ({ e, d: depth(e) })).sort((a, b) => a.d - b.d).map(({ e }) => e);
+  return adds
+    .map((e) => ({ e, d: depth(e) }))
+    .sort((a, b) => a.d - b.d)
+    .map(({ e }) => e);
 }
 
 export function applyToSnapshot(
@@ -130,7 +135,8 @@ export function applyToSnapshot(
   change: { upsert?: FolderEntry; remove?: string },
 ): HierarchySnapshot {
   const out: Record<string, readonly [string, string, number]> = { ...known };
-  if (change.upsert) out[change.upsert.collectionId] = [change.upsert.parentId, change.upsert.displayName, change.upsert.type];
+  if (change.upsert)
+    out[change.upsert.collectionId] = [change.upsert.parentId, change.upsert.displayName, change.upsert.type];
   if (change.remove !== undefined) delete out[change.remove];
   return out;
 }

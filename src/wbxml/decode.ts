@@ -84,11 +84,13 @@ export function decodeWbxml(bytes: Uint8Array, options: DecodeOptions = {}): Wbx
   if (version > 0x03) fail(`unsupported WBXML version 0x${version.toString(16)}`, 0);
   const publicIdAt = pos;
   const publicId = readMbUint32();
-  if (publicId === 0) fail('public id given as a string table reference (string tables are not supported)', publicIdAt);
+  if (publicId === 0)
+    fail('public id given as a string table reference (string tables are not supported)', publicIdAt);
   const charsetAt = pos;
   const charset = readMbUint32();
   // Charset 0 means "unknown"; ActiveSync clients always send UTF-8 (106).
-  if (charset !== CHARSET_UTF8 && charset !== 0) fail(`unsupported charset ${charset} (only UTF-8)`, charsetAt);
+  if (charset !== CHARSET_UTF8 && charset !== 0)
+    fail(`unsupported charset ${charset} (only UTF-8)`, charsetAt);
   const tableAt = pos;
   if (readMbUint32() !== 0) fail('string tables are not supported', tableAt);
 
@@ -125,7 +127,8 @@ export function decodeWbxml(bytes: Uint8Array, options: DecodeOptions = {}): Wbx
       let end = pos;
       while (end < len && bytes[end] !== 0) end++;
       if (end >= len) fail('unterminated inline string', at);
-      if (end - pos > limits.maxStringBytes) fail(`inline string longer than ${limits.maxStringBytes} bytes`, at);
+      if (end - pos > limits.maxStringBytes)
+        fail(`inline string longer than ${limits.maxStringBytes} bytes`, at);
       appendText(parent!, decodeUtf8(bytes, pos, end, at));
       pos = end + 1;
       continue;

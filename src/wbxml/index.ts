@@ -2,6 +2,22 @@ export { decodeWbxml, DEFAULT_DECODE_LIMITS, type DecodeLimits, type DecodeOptio
 export { encodeWbxml } from './encode.js';
 export { toXml, fromXml } from './xml.js';
 export { WbxmlDecodeError, WbxmlEncodeError } from './errors.js';
-export { el, child, childText, elements, isElement, opaque, text, type WbxmlElement, type WbxmlNode } from './tree.js';
-export { ACTIVESYNC_PAGES, CODE_PAGES, isTagValidIn, type Namespace, type TagRef } from './codepages/index.js';
+export {
+  el,
+  child,
+  childText,
+  elements,
+  isElement,
+  opaque,
+  text,
+  type WbxmlElement,
+  type WbxmlNode,
+} from './tree.js';
+export {
+  ACTIVESYNC_PAGES,
+  CODE_PAGES,
+  isTagValidIn,
+  type Namespace,
+  type TagRef,
+} from './codepages/index.js';
 export { PROTOCOL_VERSIONS, type ProtocolVersionString } from './codepage.js';

@@ -60,10 +60,13 @@ function collectNamespaces(e: WbxmlElement, into: Set<string>): void {
 const namespaceOf = (tag: string): string => tag.slice(0, tag.indexOf(':'));
 const localOf = (tag: string): string => tag.slice(tag.indexOf(':') + 1);
 const prefixOf = (ns: string): string => ns.toLowerCase();
-const isElementNode = (n: WbxmlNode): n is WbxmlElement => typeof n === 'object' && !(n instanceof Uint8Array);
-const toBase64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const isElementNode = (n: WbxmlNode): n is WbxmlElement =>
+  typeof n === 'object' && !(n instanceof Uint8Array);
+const toBase64 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
 function escapeText(s: string): string {
+  // eslint-disable-next-line no-control-regex -- XML 1.0 cannot hold these characters as they are.
   return s.replace(/[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
     if (c === '&') return '&amp;';
     if (c === '<') return '&lt;';
@@ -173,7 +176,10 @@ class XmlReader {
     return root!;
   }
 
-  private openTag(parent: OpenElement | undefined, at: number): { element: OpenElement; selfClosing: boolean } {
+  private openTag(
+    parent: OpenElement | undefined,
+    at: number,
+  ): { element: OpenElement; selfClosing: boolean } {
     const name = this.readName();
     const attrs: [string, string][] = [];
     for (;;) {
@@ -276,7 +282,11 @@ function decodeEntities(s: string, base: number, fail: (m: string, at: number) =
     if (!whole.endsWith(';')) fail('unterminated entity', base + offset);
     const named = ENTITIES[name];
     if (named !== undefined) return named;
-    const cp = name.startsWith('#x') ? parseInt(name.slice(2), 16) : name.startsWith('#') ? parseInt(name.slice(1), 10) : NaN;
+    const cp = name.startsWith('#x')
+      ? parseInt(name.slice(2), 16)
+      : name.startsWith('#')
+        ? parseInt(name.slice(1), 10)
+        : NaN;
     if (!Number.isInteger(cp) || cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
       fail(`unknown entity &${name};`, base + offset);
     }

@@ -46,27 +46,55 @@ afterAll(async () => {
 const provisionRequest = (policyKey?: string) =>
   el(
     'Provision:Provision',
-    el('Provision:Policies', el('Provision:Policy', el('Provision:PolicyType', 'MS-EAS-Provisioning-WBXML'), policyKey && el('Provision:PolicyKey', policyKey), policyKey && el('Provision:Status', '1'))),
+    el(
+      'Provision:Policies',
+      el(
+        'Provision:Policy',
+        el('Provision:PolicyType', 'MS-EAS-Provisioning-WBXML'),
+        policyKey && el('Provision:PolicyKey', policyKey),
+        policyKey && el('Provision:Status', '1'),
+      ),
+    ),
   );
-const policyKeyOf = (b: WbxmlElement) => childText(child(child(b, 'Provision:Policies')!, 'Provision:Policy')!, 'Provision:PolicyKey')!;
+const policyKeyOf = (b: WbxmlElement) =>
+  childText(child(child(b, 'Provision:Policies')!, 'Provision:Policy')!, 'Provision:PolicyKey')!;
 const folderSync = (k: string) => el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', k));
 
 async function provisioned(user: string, version: string, deviceId: string): Promise<string> {
   const first = await eas(app, { cmd: 'Provision', user, version, deviceId, body: provisionRequest() });
-  const second = await eas(app, { cmd: 'Provision', user, version, deviceId, body: provisionRequest(policyKeyOf(first.body!)) });
+  const second = await eas(app, {
+    cmd: 'Provision',
+    user,
+    version,
+    deviceId,
+    body: provisionRequest(policyKeyOf(first.body!)),
+  });
   return policyKeyOf(second.body!);
 }
 
 describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', () => {
   it('goes 449 → Provision → FolderSync at 14.0, and 142 → Provision at 14.1', async () => {
     const d = `${device}A`;
-    expect((await eas(app, { cmd: 'FolderSync', version: '14.0', deviceId: d, body: folderSync('0') })).status).toBe(449);
+    expect(
+      (await eas(app, { cmd: 'FolderSync', version: '14.0', deviceId: d, body: folderSync('0') })).status,
+    ).toBe(449);
     const key = await provisioned('alice', '14.0', d);
-    const ok = await eas(app, { cmd: 'FolderSync', version: '14.0', deviceId: d, policyKey: key, body: folderSync('0') });
+    const ok = await eas(app, {
+      cmd: 'FolderSync',
+      version: '14.0',
+      deviceId: d,
+      policyKey: key,
+      body: folderSync('0'),
+    });
     expect(childText(ok.body!, 'FolderHierarchy:Status')).toBe('1');
 
     const d2 = `${device}B`;
-    const refused = await eas(app, { cmd: 'FolderSync', version: '14.1', deviceId: d2, body: folderSync('0') });
+    const refused = await eas(app, {
+      cmd: 'FolderSync',
+      version: '14.1',
+      deviceId: d2,
+      body: folderSync('0'),
+    });
     expect(childText(refused.body!, 'FolderHierarchy:Status')).toBe('142');
     const key2 = await provisioned('alice@example.test', '14.1', d2);
     expect(key2).toMatch(/^\d+$/);
@@ -75,7 +103,13 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
   it('lists mail folders with their types, the Outbox, calendars, task lists and address books', async () => {
     const d = `${device}C`;
     const key = await provisioned('alice', '16.1', d);
-    const res = await eas(app, { cmd: 'FolderSync', version: '16.1', deviceId: d, policyKey: key, body: folderSync('0') });
+    const res = await eas(app, {
+      cmd: 'FolderSync',
+      version: '16.1',
+      deviceId: d,
+      policyKey: key,
+      body: folderSync('0'),
+    });
     const adds = elements(child(res.body!, 'FolderHierarchy:Changes')!, 'FolderHierarchy:Add').map((a) => ({
       name: childText(a, 'FolderHierarchy:DisplayName')!,
       type: childText(a, 'FolderHierarchy:Type')!,
@@ -101,12 +135,19 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
   it('sees a folder renamed on the IMAP server as an Update with the same ServerId', async () => {
     const d = `${device}D`;
     const key = await provisioned('bob', '14.1', d);
-    const call = (body: WbxmlElement, cmd = 'FolderSync') => eas(app, { cmd, user: 'bob', deviceId: d, policyKey: key, body });
+    const call = (body: WbxmlElement, cmd = 'FolderSync') =>
+      eas(app, { cmd, user: 'bob', deviceId: d, policyKey: key, body });
     const first = await call(folderSync('0'));
     let k = childText(first.body!, 'FolderHierarchy:SyncKey')!;
     const name = `Rename-${randomBytes(3).toString('hex')}`;
     const created = await call(
-      el('FolderHierarchy:FolderCreate', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ParentId', '0'), el('FolderHierarchy:DisplayName', name), el('FolderHierarchy:Type', '12')),
+      el(
+        'FolderHierarchy:FolderCreate',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ParentId', '0'),
+        el('FolderHierarchy:DisplayName', name),
+        el('FolderHierarchy:Type', '12'),
+      ),
       'FolderCreate',
     );
     expect(childText(created.body!, 'FolderHierarchy:Status')).toBe('1');
@@ -120,10 +161,22 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
 
     const next = await call(folderSync(k));
     const updates = elements(child(next.body!, 'FolderHierarchy:Changes')!, 'FolderHierarchy:Update');
-    expect(updates.map((u) => [childText(u, 'FolderHierarchy:ServerId'), childText(u, 'FolderHierarchy:DisplayName')])).toEqual([[id, `${name}-renamed`]]);
+    expect(
+      updates.map((u) => [
+        childText(u, 'FolderHierarchy:ServerId'),
+        childText(u, 'FolderHierarchy:DisplayName'),
+      ]),
+    ).toEqual([[id, `${name}-renamed`]]);
     k = childText(next.body!, 'FolderHierarchy:SyncKey')!;
 
-    const deleted = await call(el('FolderHierarchy:FolderDelete', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ServerId', id)), 'FolderDelete');
+    const deleted = await call(
+      el(
+        'FolderHierarchy:FolderDelete',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ServerId', id),
+      ),
+      'FolderDelete',
+    );
     expect(childText(deleted.body!, 'FolderHierarchy:Status')).toBe('1');
     expect((await bob.mail.listFolders()).some((f) => f.name.startsWith(name))).toBe(false);
   });
@@ -143,25 +196,54 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
           el(
             'Settings:Set',
             el('Settings:OofState', '1'),
-            el('Settings:OofMessage', el('Settings:AppliesToInternal'), el('Settings:Enabled', '1'), el('Settings:ReplyMessage', 'On leave until Monday'), el('Settings:BodyType', 'Text')),
-            el('Settings:OofMessage', el('Settings:AppliesToExternalUnknown'), el('Settings:Enabled', '1'), el('Settings:ReplyMessage', 'Out of office'), el('Settings:BodyType', 'Text')),
+            el(
+              'Settings:OofMessage',
+              el('Settings:AppliesToInternal'),
+              el('Settings:Enabled', '1'),
+              el('Settings:ReplyMessage', 'On leave until Monday'),
+              el('Settings:BodyType', 'Text'),
+            ),
+            el(
+              'Settings:OofMessage',
+              el('Settings:AppliesToExternalUnknown'),
+              el('Settings:Enabled', '1'),
+              el('Settings:ReplyMessage', 'Out of office'),
+              el('Settings:BodyType', 'Text'),
+            ),
           ),
         ),
       ),
     });
     expect(childText(child(set.body!, 'Settings:Oof')!, 'Settings:Status')).toBe('1');
-    const get = await eas(app, { cmd: 'Settings', user: 'alice', deviceId: d, policyKey: key, body: el('Settings:Settings', el('Settings:Oof', el('Settings:Get', el('Settings:BodyType', 'Text')))) });
+    const get = await eas(app, {
+      cmd: 'Settings',
+      user: 'alice',
+      deviceId: d,
+      policyKey: key,
+      body: el('Settings:Settings', el('Settings:Oof', el('Settings:Get', el('Settings:BodyType', 'Text')))),
+    });
     const got = child(child(get.body!, 'Settings:Oof')!, 'Settings:Get')!;
     expect(childText(got, 'Settings:OofState')).toBe('1');
     const replies = elements(got, 'Settings:OofMessage').map((m) => childText(m, 'Settings:ReplyMessage'));
     expect(replies).toContain('On leave until Monday');
     expect(replies).toContain('Out of office');
     // Turn it off again so other runs start clean.
-    await eas(app, { cmd: 'Settings', user: 'alice', deviceId: d, policyKey: key, body: el('Settings:Settings', el('Settings:Oof', el('Settings:Set', el('Settings:OofState', '0')))) });
+    await eas(app, {
+      cmd: 'Settings',
+      user: 'alice',
+      deviceId: d,
+      policyKey: key,
+      body: el('Settings:Settings', el('Settings:Oof', el('Settings:Set', el('Settings:OofState', '0')))),
+    });
   });
 
   it('answers a wrong password with 401 after asking the IMAP server', async () => {
-    const res = await eas(app, { cmd: 'FolderSync', password: 'not-the-password', deviceId: `${device}F`, body: folderSync('0') });
+    const res = await eas(app, {
+      cmd: 'FolderSync',
+      password: 'not-the-password',
+      deviceId: `${device}F`,
+      body: folderSync('0'),
+    });
     expect(res.status).toBe(401);
   });
 });

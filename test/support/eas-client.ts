@@ -31,7 +31,12 @@ export async function eas(app: FastifyInstance, call: EasCall): Promise<EasAnswe
   const user = call.user ?? 'alice';
   const query =
     call.query ??
-    new URLSearchParams({ Cmd: call.cmd, User: user, DeviceId: call.deviceId ?? 'TESTDEVICE1', DeviceType: call.deviceType ?? 'TestPhone' }).toString();
+    new URLSearchParams({
+      Cmd: call.cmd,
+      User: user,
+      DeviceId: call.deviceId ?? 'TESTDEVICE1',
+      DeviceType: call.deviceType ?? 'TestPhone',
+    }).toString();
   const headers: Record<string, string> = {
     authorization: basicAuth(user, call.password ?? 'password'),
     'ms-asprotocolversion': call.version ?? '14.1',
@@ -40,7 +45,12 @@ export async function eas(app: FastifyInstance, call: EasCall): Promise<EasAnswe
   };
   if (call.policyKey !== undefined) headers['x-ms-policykey'] = call.policyKey;
   const payload = call.rawBody ?? (call.body ? Buffer.from(encodeWbxml(call.body)) : undefined);
-  const res = await app.inject({ method: 'POST', url: `/Microsoft-Server-ActiveSync?${query}`, headers, payload });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/Microsoft-Server-ActiveSync?${query}`,
+    headers,
+    payload,
+  });
   const isWbxml = String(res.headers['content-type'] ?? '').startsWith('application/vnd.ms-sync.wbxml');
   return {
     status: res.statusCode,

@@ -1,4 +1,14 @@
-import { BackendError, type Backends, type CollectionStore, type Credentials, type DavCollection, type MailFolder, type MailStore, type OofStore, type UserBackends } from '../../src/backends/types.js';
+import {
+  BackendError,
+  type Backends,
+  type CollectionStore,
+  type Credentials,
+  type DavCollection,
+  type MailFolder,
+  type MailStore,
+  type OofStore,
+  type UserBackends,
+} from '../../src/backends/types.js';
 import type { DavCollectionKind } from '../../src/model/folder-type.js';
 import type { OofSettings } from '../../src/model/oof.js';
 
@@ -17,7 +27,8 @@ export class FakeMail implements MailStore {
     return [...this.folders];
   }
   async createFolder(parentKey: string | undefined, name: string): Promise<MailFolder> {
-    if (this.folders.some((f) => f.parentKey === parentKey && f.name === name)) throw new BackendError('exists', name);
+    if (this.folders.some((f) => f.parentKey === parentKey && f.name === name))
+      throw new BackendError('exists', name);
     const f: MailFolder = { key: `m:new${this.next++}`, path: name, name, parentKey, role: 'other' };
     this.folders.push(f);
     return f;
@@ -85,19 +96,32 @@ export interface FakeWorld extends Backends {
 export function fakeBackends(): FakeWorld {
   const world: FakeWorld = {
     mail: new FakeMail(),
-    calendars: new FakeCollections(['calendar', 'tasks'], [
-      { key: 'dav:/alice/calendar/', href: '/alice/calendar/', name: 'Calendar', kind: 'calendar' },
-      { key: 'dav:/alice/tasks/', href: '/alice/tasks/', name: 'Tasks', kind: 'tasks' },
-    ]),
-    contacts: new FakeCollections(['contacts'], [{ key: 'dav:/alice/contacts/', href: '/alice/contacts/', name: 'Contacts', kind: 'contacts' }]),
+    calendars: new FakeCollections(
+      ['calendar', 'tasks'],
+      [
+        { key: 'dav:/alice/calendar/', href: '/alice/calendar/', name: 'Calendar', kind: 'calendar' },
+        { key: 'dav:/alice/tasks/', href: '/alice/tasks/', name: 'Tasks', kind: 'tasks' },
+      ],
+    ),
+    contacts: new FakeCollections(
+      ['contacts'],
+      [{ key: 'dav:/alice/contacts/', href: '/alice/contacts/', name: 'Contacts', kind: 'contacts' }],
+    ),
     oof: new FakeOof(),
     down: false,
     async verifyLogin(c: Credentials) {
       if (world.down) throw new BackendError('temporary', 'connection refused');
-      if (!['alice', 'bob'].includes(c.user) || c.password !== 'password') throw new BackendError('auth', 'LOGIN failed');
+      if (!['alice', 'bob'].includes(c.user) || c.password !== 'password')
+        throw new BackendError('auth', 'LOGIN failed');
     },
     forUser(): UserBackends {
-      return { mail: world.mail, calendars: world.calendars, contacts: world.contacts, oof: world.oof, close: async () => undefined };
+      return {
+        mail: world.mail,
+        calendars: world.calendars,
+        contacts: world.contacts,
+        oof: world.oof,
+        close: async () => undefined,
+      };
     },
     async close() {},
   };

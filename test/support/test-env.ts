@@ -15,6 +15,8 @@ export function testEnv(): TestEnv {
   try {
     return JSON.parse(readFileSync(`${runDir.replace(/\/?$/, '/')}env.json`, 'utf8')) as TestEnv;
   } catch {
-    throw new Error('test servers are not set up: run bash test/env/setup && bash test/env/start && bash test/env/seed');
+    throw new Error(
+      'test servers are not set up: run bash test/env/setup && bash test/env/start && bash test/env/seed',
+    );
   }
 }

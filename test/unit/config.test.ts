@@ -12,7 +12,14 @@ describe('configuration', () => {
   it('reads a file and lets the environment win', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eas-config-'));
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ listen: { port: 9443 }, mailDomain: 'corp.test', provisioning: { policy: { AllowCamera: '0' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        listen: { port: 9443 },
+        mailDomain: 'corp.test',
+        provisioning: { policy: { AllowCamera: '0' } },
+      }),
+    );
     const c = loadConfig({ EAS_CONFIG: file, EAS_MAIL_DOMAIN: 'env.test', EAS_PLAIN_HTTP: 'true' });
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 9443 });
     expect(c.mailDomain).toBe('env.test');
@@ -23,7 +30,12 @@ describe('configuration', () => {
   it('lists every problem at once', () => {
     let error: unknown;
     try {
-      loadConfig({ EAS_PORT: 'abc', EAS_PLAIN_HTTP: 'maybe', EAS_LOGIN_FORMAT: 'upn', EAS_DAV_URL: 'ftp://x' });
+      loadConfig({
+        EAS_PORT: 'abc',
+        EAS_PLAIN_HTTP: 'maybe',
+        EAS_LOGIN_FORMAT: 'upn',
+        EAS_DAV_URL: 'ftp://x',
+      });
     } catch (e) {
       error = e;
     }

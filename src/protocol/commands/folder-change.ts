@@ -1,6 +1,14 @@
 import { BackendError, type UserBackends } from '../../backends/types.js';
 import { CLASS_OF_FOLDER_TYPE, FolderType } from '../../model/folder-type.js';
-import { applyToSnapshot, folderMapKey, parseFolderMapKey, ROOT_PARENT_ID, type FolderEntry, type FolderRef, type HierarchySnapshot } from '../../sync/hierarchy.js';
+import {
+  applyToSnapshot,
+  folderMapKey,
+  parseFolderMapKey,
+  ROOT_PARENT_ID,
+  type FolderEntry,
+  type FolderRef,
+  type HierarchySnapshot,
+} from '../../sync/hierarchy.js';
 import { commitHierarchy, loadHierarchy } from '../../sync/hierarchy-state.js';
 import { childText, el, type TagRef, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
@@ -37,8 +45,17 @@ async function known(ctx: CommandContext, syncKey: string): Promise<Known | unde
   return k !== undefined && k.which === 'current' ? k : undefined;
 }
 
-async function commit(ctx: CommandContext, k: Known, change: { upsert?: FolderEntry; remove?: string }): Promise<string> {
-  return commitHierarchy(ctx.state, ctx.device, k.syncKey, applyToSnapshot(k.snapshot, change));
+async function commit(
+  ctx: CommandContext,
+  k: Known,
+  change: { upsert?: FolderEntry; remove?: string },
+): Promise<string> {
+  return commitHierarchy(
+    ctx.state,
+    ctx.device,
+    { syncKey: k.syncKey, which: 'current' },
+    applyToSnapshot(k.snapshot, change),
+  );
 }
 
 async function refOf(ctx: CommandContext, collectionId: string): Promise<FolderRef | undefined> {
@@ -101,25 +118,42 @@ const folderCreate: Command<CreateRequest, Outcome> = {
         let parentKey: string | undefined;
         if (req.parentId !== ROOT_PARENT_ID) {
           const parent = await refOf(ctx, req.parentId);
-          if (parent === undefined || k.snapshot[req.parentId] === undefined) return { status: Status.ParentNotFound };
+          if (parent === undefined || k.snapshot[req.parentId] === undefined)
+            return { status: Status.ParentNotFound };
           if (parent.store !== 'mail') return { status: Status.SpecialFolder };
           parentKey = parent.key;
         }
         const f = await ctx.backends.mail.createFolder(parentKey, req.displayName, ctx.signal);
-        const id = await ctx.state.collectionIdFor(ctx.principal.id, folderMapKey({ store: 'mail', key: f.key }));
-        entry = { collectionId: id, parentId: parentKey === undefined ? ROOT_PARENT_ID : req.parentId, displayName: f.name, type: FolderType.UserCreatedMail };
+        const id = await ctx.state.collectionIdFor(
+          ctx.principal.id,
+          folderMapKey({ store: 'mail', key: f.key }),
+        );
+        entry = {
+          collectionId: id,
+          parentId: parentKey === undefined ? ROOT_PARENT_ID : req.parentId,
+          displayName: f.name,
+          type: FolderType.UserCreatedMail,
+        };
       } else {
         const backend = collectionStore(ctx.backends, store);
         if (backend === undefined) return { status: Status.BadRequest };
         const c = await backend.createCollection(store, req.displayName, ctx.signal);
         const id = await ctx.state.collectionIdFor(ctx.principal.id, folderMapKey({ store, key: c.key }));
-        entry = { collectionId: id, parentId: ROOT_PARENT_ID, displayName: c.name, type: req.type as FolderType };
+        entry = {
+          collectionId: id,
+          parentId: ROOT_PARENT_ID,
+          displayName: c.name,
+          type: req.type as FolderType,
+        };
       }
     } catch (e) {
       return { status: statusOfBackendError(e, Status.ParentNotFound) };
     }
     const syncKey = await commit(ctx, k, { upsert: entry });
-    ctx.log.info({ collectionId: entry.collectionId, class: CLASS_OF_FOLDER_TYPE[entry.type] }, 'folder created');
+    ctx.log.info(
+      { collectionId: entry.collectionId, class: CLASS_OF_FOLDER_TYPE[entry.type] },
+      'folder created',
+    );
     return { status: Status.Success, syncKey, serverId: entry.collectionId };
   },
 
@@ -168,7 +202,11 @@ const folderUpdate: Command<UpdateRequest, Outcome> = {
         const f = await ctx.backends.mail.renameFolder(ref.key, parentKey, req.displayName, ctx.signal);
         // Without IMAP OBJECTID a folder's key is its path: keep the CollectionId across the rename.
         if (f.key !== ref.key) {
-          await ctx.state.rekeyFolder(ctx.principal.id, folderMapKey(ref), folderMapKey({ store: 'mail', key: f.key }));
+          await ctx.state.rekeyFolder(
+            ctx.principal.id,
+            folderMapKey(ref),
+            folderMapKey({ store: 'mail', key: f.key }),
+          );
         }
       } else {
         const backend = collectionStore(ctx.backends, ref.store);
@@ -180,7 +218,12 @@ const folderUpdate: Command<UpdateRequest, Outcome> = {
       const status = statusOfBackendError(e, Status.NotFound);
       return { status: status === Status.SpecialFolder ? Status.Exists : status };
     }
-    const entry: FolderEntry = { collectionId: req.serverId, parentId, displayName: req.displayName, type: before[2] as FolderType };
+    const entry: FolderEntry = {
+      collectionId: req.serverId,
+      parentId,
+      displayName: req.displayName,
+      type: before[2] as FolderType,
+    };
     return { status: Status.Success, syncKey: await commit(ctx, k, { upsert: entry }) };
   },
 
@@ -229,6 +272,21 @@ function renderOutcome(root: TagRef, res: Outcome): WbxmlElement {
 }
 
 const common = { body: 'wbxml', needsProvisioning: true, statusTag: 'FolderHierarchy:Status' } as const;
-export const folderCreateCommand = defineCommand({ name: 'FolderCreate', command: folderCreate, root: 'FolderHierarchy:FolderCreate', ...common });
-export const folderUpdateCommand = defineCommand({ name: 'FolderUpdate', command: folderUpdate, root: 'FolderHierarchy:FolderUpdate', ...common });
-export const folderDeleteCommand = defineCommand({ name: 'FolderDelete', command: folderDelete, root: 'FolderHierarchy:FolderDelete', ...common });
+export const folderCreateCommand = defineCommand({
+  name: 'FolderCreate',
+  command: folderCreate,
+  root: 'FolderHierarchy:FolderCreate',
+  ...common,
+});
+export const folderUpdateCommand = defineCommand({
+  name: 'FolderUpdate',
+  command: folderUpdate,
+  root: 'FolderHierarchy:FolderUpdate',
+  ...common,
+});
+export const folderDeleteCommand = defineCommand({
+  name: 'FolderDelete',
+  command: folderDelete,
+  root: 'FolderHierarchy:FolderDelete',
+  ...common,
+});

@@ -1,6 +1,12 @@
 import { childText, el } from '../../wbxml/index.js';
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
-import { diffHierarchy, listHierarchy, snapshotOf, type FolderEntry, type HierarchyChanges } from '../../sync/hierarchy.js';
+import {
+  diffHierarchy,
+  listHierarchy,
+  snapshotOf,
+  type FolderEntry,
+  type HierarchyChanges,
+} from '../../sync/hierarchy.js';
 import { commitHierarchy, loadHierarchy } from '../../sync/hierarchy-state.js';
 import { defineCommand, type Command } from '../command.js';
 import { ProtocolError } from '../status.js';
@@ -41,8 +47,7 @@ const folderSync: Command<{ syncKey: string }, FolderSyncResponse> = {
     if (known !== undefined && known.which === 'current' && empty) {
       return { status: FolderSyncStatus.Success, syncKey: known.syncKey, changes };
     }
-    const current = known === undefined ? null : await currentKey(ctx, known.syncKey, known.which);
-    const next = await commitHierarchy(state, device, current, snapshotOf(now));
+    const next = await commitHierarchy(state, device, known ?? null, snapshotOf(now));
     return { status: FolderSyncStatus.Success, syncKey: next, changes };
   },
 

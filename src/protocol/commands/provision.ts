@@ -19,11 +19,24 @@ const PolicyStatus = { Success: 1, NoPolicy: 2, UnknownPolicyType: 3, PolicyKeyM
 
 type ProvisionRequest =
   | { kind: 'download'; policyType: string; deviceInformation?: DeviceInformationFields }
-  | { kind: 'acknowledge'; policyType: string; policyKey: string; status: string; deviceInformation?: DeviceInformationFields }
+  | {
+      kind: 'acknowledge';
+      policyType: string;
+      policyKey: string;
+      status: string;
+      deviceInformation?: DeviceInformationFields;
+    }
   | { kind: 'wipe-ack'; status: string; accountOnly: boolean };
 
 type ProvisionResponse =
-  | { kind: 'policy'; policyType: string; policyStatus: number; policyKey?: string; withDocument: boolean; deviceInformation: boolean }
+  | {
+      kind: 'policy';
+      policyType: string;
+      policyStatus: number;
+      policyKey?: string;
+      withDocument: boolean;
+      deviceInformation: boolean;
+    }
   | { kind: 'wipe'; accountOnly: boolean }
   | { kind: 'status'; status: number };
 
@@ -32,15 +45,26 @@ const provision: Command<ProvisionRequest, ProvisionResponse> = {
     if (input === undefined) throw new ProtocolError('Provision needs a request body');
     const wipe = child(input, 'Provision:RemoteWipe') ?? child(input, 'Provision:AccountOnlyRemoteWipe');
     if (wipe !== undefined) {
-      return { kind: 'wipe-ack', status: childText(wipe, 'Provision:Status') ?? '', accountOnly: wipe.tag === 'Provision:AccountOnlyRemoteWipe' };
+      return {
+        kind: 'wipe-ack',
+        status: childText(wipe, 'Provision:Status') ?? '',
+        accountOnly: wipe.tag === 'Provision:AccountOnlyRemoteWipe',
+      };
     }
     const policy = child(child(input, 'Provision:Policies') ?? input, 'Provision:Policy');
-    if (policy === undefined) throw new ProtocolError('Provision request has neither Policies nor RemoteWipe');
+    if (policy === undefined)
+      throw new ProtocolError('Provision request has neither Policies nor RemoteWipe');
     const policyType = childText(policy, 'Provision:PolicyType') ?? '';
     const deviceInformation = parseDeviceInformation(input);
     const policyKey = childText(policy, 'Provision:PolicyKey');
     if (policyKey === undefined) return { kind: 'download', policyType, deviceInformation };
-    return { kind: 'acknowledge', policyType, policyKey, status: childText(policy, 'Provision:Status') ?? '', deviceInformation };
+    return {
+      kind: 'acknowledge',
+      policyType,
+      policyKey,
+      status: childText(policy, 'Provision:Status') ?? '',
+      deviceInformation,
+    };
   },
 
   async handle(req, ctx) {
@@ -48,7 +72,11 @@ const provision: Command<ProvisionRequest, ProvisionResponse> = {
     if (req.kind === 'wipe-ack') {
       // MS-ASPROV 3.2.5.1.2.1: the device confirms it wiped itself (Status 1) — from now on it is blocked.
       if (req.status === '1' && device?.wipe !== undefined && device.wipe !== 'none') {
-        await ctx.state.patchDevice(ctx.device, { wipe: 'wiped', policyKey: undefined, pendingPolicyKey: undefined });
+        await ctx.state.patchDevice(ctx.device, {
+          wipe: 'wiped',
+          policyKey: undefined,
+          pendingPolicyKey: undefined,
+        });
         ctx.log.warn({ accountOnly: req.accountOnly }, 'device acknowledged remote wipe');
       }
       return { kind: 'status', status: ProvisionStatus.Success };
@@ -61,23 +89,49 @@ const provision: Command<ProvisionRequest, ProvisionResponse> = {
     if (device?.wipe === 'account-only-requested') return { kind: 'wipe', accountOnly: true };
 
     if (req.policyType !== POLICY_TYPE) {
-      return { kind: 'policy', policyType: req.policyType, policyStatus: PolicyStatus.UnknownPolicyType, withDocument: false, deviceInformation };
+      return {
+        kind: 'policy',
+        policyType: req.policyType,
+        policyStatus: PolicyStatus.UnknownPolicyType,
+        withDocument: false,
+        deviceInformation,
+      };
     }
     if (req.kind === 'download') {
       const pendingPolicyKey = newPolicyKey();
       await ctx.state.patchDevice(ctx.device, { pendingPolicyKey });
-      return { kind: 'policy', policyType: POLICY_TYPE, policyStatus: PolicyStatus.Success, policyKey: pendingPolicyKey, withDocument: true, deviceInformation };
+      return {
+        kind: 'policy',
+        policyType: POLICY_TYPE,
+        policyStatus: PolicyStatus.Success,
+        policyKey: pendingPolicyKey,
+        withDocument: true,
+        deviceInformation,
+      };
     }
     if (device?.pendingPolicyKey === undefined || device.pendingPolicyKey !== req.policyKey) {
       ctx.log.info({ sent: req.policyKey }, 'provision acknowledgement with an unknown temporary key');
-      return { kind: 'policy', policyType: POLICY_TYPE, policyStatus: PolicyStatus.PolicyKeyMismatch, withDocument: false, deviceInformation };
+      return {
+        kind: 'policy',
+        policyType: POLICY_TYPE,
+        policyStatus: PolicyStatus.PolicyKeyMismatch,
+        withDocument: false,
+        deviceInformation,
+      };
     }
     // The policy asks nothing a device could fail to apply, so a partial application (Status 2)
     // is accepted as well: refusing it would only lock such devices out.
     const policyKey = newPolicyKey();
     await ctx.state.patchDevice(ctx.device, { policyKey, pendingPolicyKey: undefined });
     ctx.log.info({ clientStatus: req.status }, 'device provisioned');
-    return { kind: 'policy', policyType: POLICY_TYPE, policyStatus: PolicyStatus.Success, policyKey, withDocument: false, deviceInformation };
+    return {
+      kind: 'policy',
+      policyType: POLICY_TYPE,
+      policyStatus: PolicyStatus.Success,
+      policyKey,
+      withDocument: false,
+      deviceInformation,
+    };
   },
 
   render(res, ctx) {
@@ -124,4 +178,3 @@ export const provisionCommand = defineCommand({
   root: 'Provision:Provision',
   statusTag: 'Provision:Status',
 });
-

@@ -11,7 +11,14 @@ import { atLeast } from '../version.js';
 // DevicePassword, each answered with its own Status inside one response.
 
 // MS-ASCMD 2.2.3.177.14 Status in Settings.
-const Status = { Success: 1, ProtocolError: 2, AccessDenied: 3, ServerUnavailable: 4, InvalidArguments: 5, DeniedByPolicy: 7 } as const;
+const Status = {
+  Success: 1,
+  ProtocolError: 2,
+  AccessDenied: 3,
+  ServerUnavailable: 4,
+  InvalidArguments: 5,
+  DeniedByPolicy: 7,
+} as const;
 type Status = (typeof Status)[keyof typeof Status];
 
 // MS-ASCMD 2.2.3.118 OofState.
@@ -47,7 +54,9 @@ const settings: Command<SettingsRequest, SettingsResponse> = {
     const get = oof && child(oof, 'Settings:Get');
     const set = oof && child(oof, 'Settings:Set');
     return {
-      oofGet: get && { bodyType: childText(get, 'Settings:BodyType')?.toUpperCase() === 'HTML' ? 'HTML' : 'Text' },
+      oofGet: get && {
+        bodyType: childText(get, 'Settings:BodyType')?.toUpperCase() === 'HTML' ? 'HTML' : 'Text',
+      },
       oofSet: set && parseOofSet(set),
       deviceInformation: child(input, 'Settings:DeviceInformation') && parseDeviceInformation(input),
       userInformation: child(input, 'Settings:UserInformation') !== undefined,
@@ -64,8 +73,10 @@ const settings: Command<SettingsRequest, SettingsResponse> = {
     if (req.userInformation) res.userInformation = Status.Success;
     // The gateway holds no device passwords; recovery passwords are accepted and not kept.
     if (req.devicePassword) res.devicePassword = Status.Success;
-    if (req.oofSet !== undefined) res.oof = { ...(await oofCall(ctx, (s) => s.setOof(req.oofSet!, ctx.signal))), bodyType: 'Text' };
-    else if (req.oofGet !== undefined) res.oof = { ...(await oofCall(ctx, (s) => s.getOof(ctx.signal))), bodyType: req.oofGet.bodyType };
+    if (req.oofSet !== undefined)
+      res.oof = { ...(await oofCall(ctx, (s) => s.setOof(req.oofSet!, ctx.signal))), bodyType: 'Text' };
+    else if (req.oofGet !== undefined)
+      res.oof = { ...(await oofCall(ctx, (s) => s.getOof(ctx.signal))), bodyType: req.oofGet.bodyType };
     return res;
   },
 
@@ -73,10 +84,22 @@ const settings: Command<SettingsRequest, SettingsResponse> = {
     return el(
       'Settings:Settings',
       el('Settings:Status', Status.Success),
-      res.oof && el('Settings:Oof', el('Settings:Status', res.oof.status), res.oof.settings && renderOofGet(res.oof.settings, res.oof.bodyType)),
-      res.deviceInformation !== undefined && el('Settings:DeviceInformation', el('Settings:Status', res.deviceInformation)),
-      res.devicePassword !== undefined && el('Settings:DevicePassword', el('Settings:Status', res.devicePassword)),
-      res.userInformation !== undefined && el('Settings:UserInformation', el('Settings:Status', res.userInformation), renderUserInformation(ctx)),
+      res.oof &&
+        el(
+          'Settings:Oof',
+          el('Settings:Status', res.oof.status),
+          res.oof.settings && renderOofGet(res.oof.settings, res.oof.bodyType),
+        ),
+      res.deviceInformation !== undefined &&
+        el('Settings:DeviceInformation', el('Settings:Status', res.deviceInformation)),
+      res.devicePassword !== undefined &&
+        el('Settings:DevicePassword', el('Settings:Status', res.devicePassword)),
+      res.userInformation !== undefined &&
+        el(
+          'Settings:UserInformation',
+          el('Settings:Status', res.userInformation),
+          renderUserInformation(ctx),
+        ),
     );
   },
 };
@@ -111,7 +134,10 @@ function parseOofSet(set: WbxmlElement): OofSettings {
     if (audience === undefined) continue;
     const html = childText(m, 'Settings:BodyType')?.toUpperCase() === 'HTML';
     const reply = childText(m, 'Settings:ReplyMessage') ?? '';
-    out[audience] = { enabled: childText(m, 'Settings:Enabled') === '1', text: html ? htmlToText(reply) : reply };
+    out[audience] = {
+      enabled: childText(m, 'Settings:Enabled') === '1',
+      text: html ? htmlToText(reply) : reply,
+    };
   }
   return out;
 }
@@ -145,7 +171,13 @@ function renderOofGet(s: OofSettings, bodyType: 'Text' | 'HTML'): WbxmlElement {
 function renderUserInformation(ctx: CommandContext): WbxmlElement {
   const { email, aliases, displayName } = ctx.principal;
   if (!atLeast(ctx.request.version, '14.1')) {
-    return el('Settings:Get', el('Settings:EmailAddresses', [email, ...aliases].map((a) => el('Settings:SMTPAddress', a))));
+    return el(
+      'Settings:Get',
+      el(
+        'Settings:EmailAddresses',
+        [email, ...aliases].map((a) => el('Settings:SMTPAddress', a)),
+      ),
+    );
   }
   return el(
     'Settings:Get',

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { BackendError, type Credentials } from '../../../src/backends/types.js';
-import { AuthError, Authenticator, normaliseUser } from '../../../src/http/auth.js';
+import type { AuthError } from '../../../src/http/auth.js';
+import { Authenticator, normaliseUser } from '../../../src/http/auth.js';
 
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basic = (user: string, password: string): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-function authenticator(overrides: { verify?: (c: Credentials) => Promise<void>; loginFormat?: 'local' | 'email' | 'as-given'; now?: () => number } = {}) {
+function authenticator(
+  overrides: {
+    verify?: (c: Credentials) => Promise<void>;
+    loginFormat?: 'local' | 'email' | 'as-given';
+    now?: () => number;
+  } = {},
+) {
   const calls: Credentials[] = [];
   const auth = new Authenticator({
     verify: async (c) => {
@@ -36,7 +44,11 @@ describe('Authenticator', () => {
   it('accepts every user-name form and maps the login by configuration', async () => {
     const { auth, calls } = authenticator();
     const p = await auth.authenticate(basic('EXAMPLE\\alice', 'password'), '127.0.0.1');
-    expect(p).toMatchObject({ id: 'alice@example.test', displayName: 'Alice Example', aliases: ['a@example.test'] });
+    expect(p).toMatchObject({
+      id: 'alice@example.test',
+      displayName: 'Alice Example',
+      aliases: ['a@example.test'],
+    });
     expect(calls[0]).toEqual({ user: 'alice', password: 'password' });
     const email = authenticator({ loginFormat: 'email' });
     await email.auth.authenticate(basic('alice', 'password'), '127.0.0.1');
@@ -49,7 +61,9 @@ describe('Authenticator', () => {
     await auth.authenticate(basic('alice', 'password'), 'a');
     await auth.authenticate(basic('alice', 'password'), 'a');
     expect(calls).toHaveLength(1);
-    await expect(auth.authenticate(basic('alice', 'wrong'), 'a')).rejects.toMatchObject({ reason: 'rejected' });
+    await expect(auth.authenticate(basic('alice', 'wrong'), 'a')).rejects.toMatchObject({
+      reason: 'rejected',
+    });
     t = 61_000;
     await auth.authenticate(basic('alice', 'password'), 'a');
     expect(calls).toHaveLength(3);
@@ -75,7 +89,10 @@ describe('Authenticator', () => {
     });
     await expect(auth.authenticate(undefined, 'a')).rejects.toMatchObject({ reason: 'missing' });
     await expect(auth.authenticate('Bearer x', 'a')).rejects.toMatchObject({ reason: 'missing' });
-    await expect(auth.authenticate(basic('alice', 'password'), 'a')).rejects.toMatchObject({ reason: 'unavailable', delaySeconds: 30 });
+    await expect(auth.authenticate(basic('alice', 'password'), 'a')).rejects.toMatchObject({
+      reason: 'unavailable',
+      delaySeconds: 30,
+    });
     await expect(auth.authenticate(basic('', 'x'), 'a')).rejects.toMatchObject({ reason: 'rejected' });
   });
 });

@@ -3,7 +3,9 @@ import { parseEasQuery, QueryError } from '../../../src/http/query.js';
 
 describe('ActiveSync request query (MS-ASHTTP 2.2.1.1.1)', () => {
   it('reads the plain form', () => {
-    const q = parseEasQuery('Cmd=SmartReply&User=alice&DeviceId=ABC123&DeviceType=iPhone&ItemId=5%3A7&CollectionId=5&SaveInSent=T');
+    const q = parseEasQuery(
+      'Cmd=SmartReply&User=alice&DeviceId=ABC123&DeviceType=iPhone&ItemId=5%3A7&CollectionId=5&SaveInSent=T',
+    );
     expect(q).toEqual({
       cmd: 'SmartReply',
       user: 'alice',
@@ -15,7 +17,14 @@ describe('ActiveSync request query (MS-ASHTTP 2.2.1.1.1)', () => {
 
   it('reads the base64 example of MS-ASHTTP 2.2.1.1.1.1', () => {
     const q = parseEasQuery('jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l');
-    expect(q).toMatchObject({ cmd: 'Sync', protocolVersion: '14.0', locale: 0x0409, deviceId: 'v140Device', deviceType: 'SmartPhone', policyKey: undefined });
+    expect(q).toMatchObject({
+      cmd: 'Sync',
+      protocolVersion: '14.0',
+      locale: 0x0409,
+      deviceId: 'v140Device',
+      deviceType: 'SmartPhone',
+      policyKey: undefined,
+    });
   });
 
   it('reads policy key, user, options and parameters from the base64 form', () => {
@@ -47,7 +56,11 @@ describe('ActiveSync request query (MS-ASHTTP 2.2.1.1.1)', () => {
 
   it('turns a binary device id into hex', () => {
     const bytes = Buffer.from([161, 9, 0x09, 0x04, 4, 0x00, 0xff, 0x10, 0x20, 0, 3, 0x61, 0x62, 0x63]);
-    expect(parseEasQuery(bytes.toString('base64'))).toMatchObject({ deviceId: '00FF1020', protocolVersion: '16.1', cmd: 'FolderSync' });
+    expect(parseEasQuery(bytes.toString('base64'))).toMatchObject({
+      deviceId: '00FF1020',
+      protocolVersion: '16.1',
+      cmd: 'FolderSync',
+    });
   });
 
   it.each([

@@ -16,20 +16,36 @@ afterEach(async () => t.close());
 const provisionRequest = (policyKey?: string, status?: string) =>
   el(
     'Provision:Provision',
-    el('Provision:Policies', el('Provision:Policy', el('Provision:PolicyType', 'MS-EAS-Provisioning-WBXML'), policyKey && el('Provision:PolicyKey', policyKey), status && el('Provision:Status', status))),
+    el(
+      'Provision:Policies',
+      el(
+        'Provision:Policy',
+        el('Provision:PolicyType', 'MS-EAS-Provisioning-WBXML'),
+        policyKey && el('Provision:PolicyKey', policyKey),
+        status && el('Provision:Status', status),
+      ),
+    ),
   );
 
 /** Runs both Provision phases and returns the final policy key. */
 async function provision(version = '14.1', deviceId = 'TESTDEVICE1'): Promise<string> {
   const first = await eas(t.app, { cmd: 'Provision', version, deviceId, body: provisionRequest() });
   const temp = childText(policyOf(first.body!), 'Provision:PolicyKey')!;
-  const second = await eas(t.app, { cmd: 'Provision', version, deviceId, body: provisionRequest(temp, '1'), policyKey: temp });
+  const second = await eas(t.app, {
+    cmd: 'Provision',
+    version,
+    deviceId,
+    body: provisionRequest(temp, '1'),
+    policyKey: temp,
+  });
   return childText(policyOf(second.body!), 'Provision:PolicyKey')!;
 }
 
-const policyOf = (body: WbxmlElement): WbxmlElement => child(child(body, 'Provision:Policies')!, 'Provision:Policy')!;
+const policyOf = (body: WbxmlElement): WbxmlElement =>
+  child(child(body, 'Provision:Policies')!, 'Provision:Policy')!;
 
-const folderSync = (syncKey: string) => el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', syncKey));
+const folderSync = (syncKey: string) =>
+  el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', syncKey));
 
 function changes(body: WbxmlElement) {
   const c = child(body, 'FolderHierarchy:Changes')!;
@@ -49,7 +65,11 @@ function changes(body: WbxmlElement) {
 
 describe('HTTP surface (MS-ASHTTP)', () => {
   it('answers OPTIONS with versions and exactly the implemented commands', async () => {
-    const res = await t.app.inject({ method: 'OPTIONS', url: '/Microsoft-Server-ActiveSync', headers: { authorization: basicAuth('alice', 'password') } });
+    const res = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/Microsoft-Server-ActiveSync',
+      headers: { authorization: basicAuth('alice', 'password') },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['ms-asprotocolversions']).toBe('12.0,12.1,14.0,14.1,16.0,16.1');
     expect(String(res.headers['ms-asprotocolcommands']).split(',').sort()).toEqual(
@@ -61,7 +81,9 @@ describe('HTTP surface (MS-ASHTTP)', () => {
     const none = await t.app.inject({ method: 'OPTIONS', url: '/Microsoft-Server-ActiveSync' });
     expect(none.statusCode).toBe(401);
     expect(none.headers['www-authenticate']).toMatch(/^Basic realm=/);
-    expect((await eas(t.app, { cmd: 'FolderSync', password: 'wrong', body: folderSync('0') })).status).toBe(401);
+    expect((await eas(t.app, { cmd: 'FolderSync', password: 'wrong', body: folderSync('0') })).status).toBe(
+      401,
+    );
     world.down = true;
     const down = await eas(t.app, { cmd: 'FolderSync', user: 'bob', body: folderSync('0') });
     expect(down.status).toBe(503);
@@ -69,7 +91,11 @@ describe('HTTP surface (MS-ASHTTP)', () => {
   });
 
   it('refuses a User parameter that is not the authenticated user', async () => {
-    const res = await eas(t.app, { cmd: 'FolderSync', body: folderSync('0'), query: 'Cmd=FolderSync&User=bob&DeviceId=D1&DeviceType=T' });
+    const res = await eas(t.app, {
+      cmd: 'FolderSync',
+      body: folderSync('0'),
+      query: 'Cmd=FolderSync&User=bob&DeviceId=D1&DeviceType=T',
+    });
     expect(res.status).toBe(403);
   });
 
@@ -78,7 +104,11 @@ describe('HTTP surface (MS-ASHTTP)', () => {
     ['missing DeviceId', { cmd: 'FolderSync', query: 'Cmd=FolderSync&User=alice&DeviceType=T' }, 400],
     ['unsupported version', { cmd: 'FolderSync', version: '2.5' }, 400],
     ['malformed WBXML', { cmd: 'FolderSync', rawBody: Buffer.from([3, 1, 0x6a, 0, 0x45, 0x99]) }, 400],
-    ['wrong content type', { cmd: 'FolderSync', rawBody: Buffer.from('<FolderSync/>'), contentType: 'text/xml' }, 400],
+    [
+      'wrong content type',
+      { cmd: 'FolderSync', rawBody: Buffer.from('<FolderSync/>'), contentType: 'text/xml' },
+      400,
+    ],
   ])('answers %s with %i', async (_name, call, status) => {
     const res = await eas(t.app, { body: folderSync('0'), ...call });
     expect(res.status).toBe(status);
@@ -95,7 +125,12 @@ describe('HTTP surface (MS-ASHTTP)', () => {
   it('reads the base64 query form', async () => {
     const id = Buffer.from('B64DEVICE');
     const type = Buffer.from('iPhone');
-    const q = Buffer.concat([Buffer.from([141, 20, 9, 4, id.length]), id, Buffer.from([0, type.length]), type]).toString('base64');
+    const q = Buffer.concat([
+      Buffer.from([141, 20, 9, 4, id.length]),
+      id,
+      Buffer.from([0, type.length]),
+      type,
+    ]).toString('base64');
     const res = await eas(t.app, { cmd: 'Provision', query: q, body: provisionRequest() });
     expect(res.status).toBe(200);
     expect(childText(policyOf(res.body!), 'Provision:Status')).toBe('1');
@@ -111,12 +146,22 @@ describe('HTTP surface (MS-ASHTTP)', () => {
 
 describe('Provision (MS-ASPROV)', () => {
   it('makes a 12.x–14.0 device provision through HTTP 449, then lets it in', async () => {
-    expect((await eas(t.app, { cmd: 'FolderSync', version: '14.0', body: folderSync('0') })).status).toBe(449);
+    expect((await eas(t.app, { cmd: 'FolderSync', version: '14.0', body: folderSync('0') })).status).toBe(
+      449,
+    );
     const key = await provision('14.0');
-    const res = await eas(t.app, { cmd: 'FolderSync', version: '14.0', body: folderSync('0'), policyKey: key });
+    const res = await eas(t.app, {
+      cmd: 'FolderSync',
+      version: '14.0',
+      body: folderSync('0'),
+      policyKey: key,
+    });
     expect(res.status).toBe(200);
     expect(childText(res.body!, 'FolderHierarchy:Status')).toBe('1');
-    expect((await eas(t.app, { cmd: 'FolderSync', version: '14.0', body: folderSync('0'), policyKey: '12345' })).status).toBe(449);
+    expect(
+      (await eas(t.app, { cmd: 'FolderSync', version: '14.0', body: folderSync('0'), policyKey: '12345' }))
+        .status,
+    ).toBe(449);
   });
 
   it('tells a 14.1+ device with Status 142/144 in the body', async () => {
@@ -131,7 +176,10 @@ describe('Provision (MS-ASPROV)', () => {
   it('sends a permissive policy document valid for the version, with DeviceInformation acknowledged at 14.1', async () => {
     const body = el(
       'Provision:Provision',
-      el('Settings:DeviceInformation', el('Settings:Set', el('Settings:Model', 'iPhone15,2'), el('Settings:OS', 'iOS 18.1'))),
+      el(
+        'Settings:DeviceInformation',
+        el('Settings:Set', el('Settings:Model', 'iPhone15,2'), el('Settings:OS', 'iOS 18.1')),
+      ),
       provisionRequest().children[0] as WbxmlElement,
     );
     const res = await eas(t.app, { cmd: 'Provision', body });
@@ -139,10 +187,17 @@ describe('Provision (MS-ASPROV)', () => {
     const doc = child(child(policyOf(res.body!), 'Provision:Data')!, 'Provision:EASProvisionDoc')!;
     expect(childText(doc, 'Provision:DevicePasswordEnabled')).toBe('0');
     expect(childText(doc, 'Provision:RequireDeviceEncryption')).toBe('0');
-    const old = await eas(t.app, { cmd: 'Provision', version: '12.0', deviceId: 'OLD', body: provisionRequest() });
+    const old = await eas(t.app, {
+      cmd: 'Provision',
+      version: '12.0',
+      deviceId: 'OLD',
+      body: provisionRequest(),
+    });
     const oldDoc = child(child(policyOf(old.body!), 'Provision:Data')!, 'Provision:EASProvisionDoc')!;
     expect(child(oldDoc, 'Provision:AllowBluetooth')).toBeUndefined();
-    expect((await t.state.getDevice({ user: 'alice@example.test', deviceId: 'TESTDEVICE1' }))?.deviceInformation).toMatchObject({ model: 'iPhone15,2', os: 'iOS 18.1' });
+    expect(
+      (await t.state.getDevice({ user: 'alice@example.test', deviceId: 'TESTDEVICE1' }))?.deviceInformation,
+    ).toMatchObject({ model: 'iPhone15,2', os: 'iOS 18.1' });
   });
 
   it('refuses an acknowledgement with a key it never handed out', async () => {
@@ -159,7 +214,10 @@ describe('Provision (MS-ASPROV)', () => {
     expect(childText(blocked.body!, 'FolderHierarchy:Status')).toBe('140');
     const wipe = await eas(t.app, { cmd: 'Provision', body: provisionRequest(), policyKey: key });
     expect(child(wipe.body!, 'Provision:RemoteWipe')).toBeDefined();
-    await eas(t.app, { cmd: 'Provision', body: el('Provision:Provision', el('Provision:RemoteWipe', el('Provision:Status', '1'))) });
+    await eas(t.app, {
+      cmd: 'Provision',
+      body: el('Provision:Provision', el('Provision:RemoteWipe', el('Provision:Status', '1'))),
+    });
     expect((await t.state.getDevice(device))?.wipe).toBe('wiped');
     const after = await eas(t.app, { cmd: 'Provision', version: '12.1', body: provisionRequest() });
     expect(after.status).toBe(403);
@@ -167,7 +225,10 @@ describe('Provision (MS-ASPROV)', () => {
 
   it('sends AccountOnlyRemoteWipe to a 16.1 device', async () => {
     await provision('16.1');
-    await t.state.patchDevice({ user: 'alice@example.test', deviceId: 'TESTDEVICE1' }, { wipe: 'account-only-requested' });
+    await t.state.patchDevice(
+      { user: 'alice@example.test', deviceId: 'TESTDEVICE1' },
+      { wipe: 'account-only-requested' },
+    );
     const res = await eas(t.app, { cmd: 'Provision', version: '16.1', body: provisionRequest() });
     expect(child(res.body!, 'Provision:AccountOnlyRemoteWipe')).toBeDefined();
   });
@@ -184,7 +245,16 @@ describe('FolderSync and folder commands (MS-ASCMD 2.2.1.3–2.2.1.6)', () => {
     const res = await call('FolderSync', folderSync('0'));
     const c = changes(res.body!);
     const types = Object.fromEntries(c.adds.map((a) => [a.name, a.type]));
-    expect(types).toEqual({ Inbox: '2', Drafts: '3', Sent: '5', Trash: '4', Outbox: '6', Calendar: '8', Tasks: '7', Contacts: '9' });
+    expect(types).toEqual({
+      Inbox: '2',
+      Drafts: '3',
+      Sent: '5',
+      Trash: '4',
+      Outbox: '6',
+      Calendar: '8',
+      Tasks: '7',
+      Contacts: '9',
+    });
     expect(c.count).toBe(8);
     expect(c.adds.every((a) => a.parentId === '0')).toBe(true);
   });
@@ -235,7 +305,13 @@ describe('FolderSync and folder commands (MS-ASCMD 2.2.1.3–2.2.1.6)', () => {
     const inbox = changes(first.body!).adds.find((a) => a.name === 'Inbox')!.serverId;
     const created = await call(
       'FolderCreate',
-      el('FolderHierarchy:FolderCreate', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ParentId', inbox), el('FolderHierarchy:DisplayName', 'Receipts'), el('FolderHierarchy:Type', '12')),
+      el(
+        'FolderHierarchy:FolderCreate',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ParentId', inbox),
+        el('FolderHierarchy:DisplayName', 'Receipts'),
+        el('FolderHierarchy:Type', '12'),
+      ),
     );
     expect(childText(created.body!, 'FolderHierarchy:Status')).toBe('1');
     const id = childText(created.body!, 'FolderHierarchy:ServerId')!;
@@ -244,30 +320,69 @@ describe('FolderSync and folder commands (MS-ASCMD 2.2.1.3–2.2.1.6)', () => {
 
     const dup = await call(
       'FolderCreate',
-      el('FolderHierarchy:FolderCreate', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ParentId', inbox), el('FolderHierarchy:DisplayName', 'Receipts'), el('FolderHierarchy:Type', '12')),
+      el(
+        'FolderHierarchy:FolderCreate',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ParentId', inbox),
+        el('FolderHierarchy:DisplayName', 'Receipts'),
+        el('FolderHierarchy:Type', '12'),
+      ),
     );
     expect(childText(dup.body!, 'FolderHierarchy:Status')).toBe('2');
 
     const renamed = await call(
       'FolderUpdate',
-      el('FolderHierarchy:FolderUpdate', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ServerId', id), el('FolderHierarchy:ParentId', '0'), el('FolderHierarchy:DisplayName', 'Bills')),
+      el(
+        'FolderHierarchy:FolderUpdate',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ServerId', id),
+        el('FolderHierarchy:ParentId', '0'),
+        el('FolderHierarchy:DisplayName', 'Bills'),
+      ),
     );
     expect(childText(renamed.body!, 'FolderHierarchy:Status')).toBe('1');
     k = childText(renamed.body!, 'FolderHierarchy:SyncKey')!;
     const quiet = await call('FolderSync', folderSync(k));
     expect(changes(quiet.body!).count).toBe(0);
 
-    const special = await call('FolderDelete', el('FolderHierarchy:FolderDelete', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ServerId', inbox)));
+    const special = await call(
+      'FolderDelete',
+      el(
+        'FolderHierarchy:FolderDelete',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ServerId', inbox),
+      ),
+    );
     expect(childText(special.body!, 'FolderHierarchy:Status')).toBe('3');
-    const deleted = await call('FolderDelete', el('FolderHierarchy:FolderDelete', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ServerId', id)));
+    const deleted = await call(
+      'FolderDelete',
+      el(
+        'FolderHierarchy:FolderDelete',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ServerId', id),
+      ),
+    );
     expect(childText(deleted.body!, 'FolderHierarchy:Status')).toBe('1');
     expect(world.mail.folders.some((f) => f.name === 'Bills')).toBe(false);
-    const stale = await call('FolderDelete', el('FolderHierarchy:FolderDelete', el('FolderHierarchy:SyncKey', k), el('FolderHierarchy:ServerId', id)));
+    const stale = await call(
+      'FolderDelete',
+      el(
+        'FolderHierarchy:FolderDelete',
+        el('FolderHierarchy:SyncKey', k),
+        el('FolderHierarchy:ServerId', id),
+      ),
+    );
     expect(childText(stale.body!, 'FolderHierarchy:Status')).toBe('9');
 
     const cal = await call(
       'FolderCreate',
-      el('FolderHierarchy:FolderCreate', el('FolderHierarchy:SyncKey', childText(deleted.body!, 'FolderHierarchy:SyncKey')!), el('FolderHierarchy:ParentId', '0'), el('FolderHierarchy:DisplayName', 'Holidays'), el('FolderHierarchy:Type', '13')),
+      el(
+        'FolderHierarchy:FolderCreate',
+        el('FolderHierarchy:SyncKey', childText(deleted.body!, 'FolderHierarchy:SyncKey')!),
+        el('FolderHierarchy:ParentId', '0'),
+        el('FolderHierarchy:DisplayName', 'Holidays'),
+        el('FolderHierarchy:Type', '13'),
+      ),
     );
     expect(childText(cal.body!, 'FolderHierarchy:Status')).toBe('1');
     expect(world.calendars.collections.map((c) => c.name)).toContain('Holidays');
@@ -282,7 +397,10 @@ describe('Settings (MS-ASCMD 2.2.1.18)', () => {
       policyKey: key,
       body: el(
         'Settings:Settings',
-        el('Settings:DeviceInformation', el('Settings:Set', el('Settings:Model', 'SM-S911B'), el('Settings:FriendlyName', 'Galaxy'))),
+        el(
+          'Settings:DeviceInformation',
+          el('Settings:Set', el('Settings:Model', 'SM-S911B'), el('Settings:FriendlyName', 'Galaxy')),
+        ),
         el('Settings:UserInformation', el('Settings:Get')),
         el(
           'Settings:Oof',
@@ -291,8 +409,20 @@ describe('Settings (MS-ASCMD 2.2.1.18)', () => {
             el('Settings:OofState', '2'),
             el('Settings:StartTime', '2026-12-20T00:00:00.000Z'),
             el('Settings:EndTime', '2027-01-04T00:00:00.000Z'),
-            el('Settings:OofMessage', el('Settings:AppliesToInternal'), el('Settings:Enabled', '1'), el('Settings:ReplyMessage', 'Back in January'), el('Settings:BodyType', 'Text')),
-            el('Settings:OofMessage', el('Settings:AppliesToExternalUnknown'), el('Settings:Enabled', '1'), el('Settings:ReplyMessage', '<p>Away &amp; offline</p>'), el('Settings:BodyType', 'HTML')),
+            el(
+              'Settings:OofMessage',
+              el('Settings:AppliesToInternal'),
+              el('Settings:Enabled', '1'),
+              el('Settings:ReplyMessage', 'Back in January'),
+              el('Settings:BodyType', 'Text'),
+            ),
+            el(
+              'Settings:OofMessage',
+              el('Settings:AppliesToExternalUnknown'),
+              el('Settings:Enabled', '1'),
+              el('Settings:ReplyMessage', '<p>Away &amp; offline</p>'),
+              el('Settings:BodyType', 'HTML'),
+            ),
           ),
         ),
       ),
@@ -306,20 +436,41 @@ describe('Settings (MS-ASCMD 2.2.1.18)', () => {
       internal: { enabled: true, text: 'Back in January' },
       externalUnknown: { enabled: true, text: 'Away & offline' },
     });
-    const account = child(child(child(child(set.body!, 'Settings:UserInformation')!, 'Settings:Get')!, 'Settings:Accounts')!, 'Settings:Account')!;
-    expect(childText(child(account, 'Settings:EmailAddresses')!, 'Settings:PrimarySmtpAddress')).toBe('alice@example.test');
-    expect((await t.state.getDevice({ user: 'alice@example.test', deviceId: 'TESTDEVICE1' }))?.deviceInformation).toMatchObject({ model: 'SM-S911B', friendlyName: 'Galaxy' });
+    const account = child(
+      child(child(child(set.body!, 'Settings:UserInformation')!, 'Settings:Get')!, 'Settings:Accounts')!,
+      'Settings:Account',
+    )!;
+    expect(childText(child(account, 'Settings:EmailAddresses')!, 'Settings:PrimarySmtpAddress')).toBe(
+      'alice@example.test',
+    );
+    expect(
+      (await t.state.getDevice({ user: 'alice@example.test', deviceId: 'TESTDEVICE1' }))?.deviceInformation,
+    ).toMatchObject({ model: 'SM-S911B', friendlyName: 'Galaxy' });
 
-    const get = await eas(t.app, { cmd: 'Settings', policyKey: key, body: el('Settings:Settings', el('Settings:Oof', el('Settings:Get', el('Settings:BodyType', 'Text')))) });
+    const get = await eas(t.app, {
+      cmd: 'Settings',
+      policyKey: key,
+      body: el('Settings:Settings', el('Settings:Oof', el('Settings:Get', el('Settings:BodyType', 'Text')))),
+    });
     const got = child(child(get.body!, 'Settings:Oof')!, 'Settings:Get')!;
     expect(childText(got, 'Settings:OofState')).toBe('2');
     expect(childText(got, 'Settings:StartTime')).toBe('2026-12-20T00:00:00.000Z');
     const messages = elements(got, 'Settings:OofMessage');
-    expect(messages.map((m) => childText(m, 'Settings:ReplyMessage'))).toEqual(['Back in January', undefined, 'Away & offline']);
+    expect(messages.map((m) => childText(m, 'Settings:ReplyMessage'))).toEqual([
+      'Back in January',
+      undefined,
+      'Away & offline',
+    ]);
   });
 
   it('answers DeviceInformation before provisioning (iOS sends it first)', async () => {
-    const res = await eas(t.app, { cmd: 'Settings', body: el('Settings:Settings', el('Settings:DeviceInformation', el('Settings:Set', el('Settings:Model', 'iPad')))) });
+    const res = await eas(t.app, {
+      cmd: 'Settings',
+      body: el(
+        'Settings:Settings',
+        el('Settings:DeviceInformation', el('Settings:Set', el('Settings:Model', 'iPad'))),
+      ),
+    });
     expect(childText(child(res.body!, 'Settings:DeviceInformation')!, 'Settings:Status')).toBe('1');
   });
 });

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { UserBackends } from '../../../src/backends/types.js';
 import { FolderType } from '../../../src/model/folder-type.js';
-import { applyToSnapshot, diffHierarchy, listHierarchy, snapshotOf, type FolderEntry } from '../../../src/sync/hierarchy.js';
+import {
+  applyToSnapshot,
+  diffHierarchy,
+  listHierarchy,
+  snapshotOf,
+  type FolderEntry,
+} from '../../../src/sync/hierarchy.js';
 
-const entry = (collectionId: string, parentId: string, displayName: string, type: FolderType): FolderEntry => ({
+const entry = (
+  collectionId: string,
+  parentId: string,
+  displayName: string,
+  type: FolderType,
+): FolderEntry => ({
   collectionId,
   parentId,
   displayName,
@@ -12,7 +23,11 @@ const entry = (collectionId: string, parentId: string, displayName: string, type
 
 describe('folder hierarchy', () => {
   it('reports adds parents first, renames and moves as updates, and deletes', () => {
-    const before = snapshotOf([entry('1', '0', 'Inbox', 2), entry('2', '0', 'Old', 12), entry('3', '0', 'Gone', 12)]);
+    const before = snapshotOf([
+      entry('1', '0', 'Inbox', 2),
+      entry('2', '0', 'Old', 12),
+      entry('3', '0', 'Gone', 12),
+    ]);
     const now = [
       entry('1', '0', 'Inbox', 2),
       entry('2', '0', 'Renamed', 12),
@@ -56,7 +71,11 @@ describe('folder hierarchy', () => {
           { key: 'dav:/a/tasks/', href: '/a/tasks/', name: 'Tasks', kind: 'tasks' as const },
         ],
       },
-      contacts: { listCollections: async () => [{ key: 'dav:/a/book/', href: '/a/book/', name: 'Contacts', kind: 'contacts' as const }] },
+      contacts: {
+        listCollections: async () => [
+          { key: 'dav:/a/book/', href: '/a/book/', name: 'Contacts', kind: 'contacts' as const },
+        ],
+      },
     } as unknown as UserBackends;
     const list = await listHierarchy('alice', backends, folderMap as never);
     const byName = Object.fromEntries(list.map((e) => [e.displayName, e]));

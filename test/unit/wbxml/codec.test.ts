@@ -11,8 +11,15 @@ import {
   opaque,
 } from '../../../src/wbxml/index.js';
 
-const hex = (s: string): Uint8Array => Uint8Array.from(s.trim().split(/\s+/).map((h) => parseInt(h, 16)));
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex').replace(/(..)/g, '$1 ').trim().toUpperCase();
+const hex = (s: string): Uint8Array =>
+  Uint8Array.from(
+    s
+      .trim()
+      .split(/\s+/)
+      .map((h) => parseInt(h, 16)),
+  );
+const toHex = (b: Uint8Array): string =>
+  Buffer.from(b).toString('hex').replace(/(..)/g, '$1 ').trim().toUpperCase();
 
 // MS-ASWBXML 4 (example): a server Sync response adding a contact, with its published encoding.
 const SPEC_XML = `<?xml version="1.0" encoding="utf-8"?>
@@ -30,7 +37,8 @@ const SPEC_XML = `<?xml version="1.0" encoding="utf-8"?>
  </Collection></Collections>
 </Sync>`;
 // The bytes the spec prints (its listing of this example, as far as it is quoted here).
-const SPEC_PREFIX = hex(`03 01 6A 00 45 5C 4F 50 03 43 6F 6E 74 61 63 74 73 00 01 4B 03 32 00 01 52 03 32 00 01
+const SPEC_PREFIX =
+  hex(`03 01 6A 00 45 5C 4F 50 03 43 6F 6E 74 61 63 74 73 00 01 4B 03 32 00 01 52 03 32 00 01
   4E 03 31 00 01 56 47 4D 03 32 3A 31 00 01 5D 00 11 4A 46 03 31 00 01 4C 03 30 00 01 4D 03 31 00 01 01 00 01
   5E 03 46 75 6E 6B`);
 // The rest follows from the Contacts (FirstName 0x1F, LastName 0x29) and AirSyncBase
@@ -154,7 +162,11 @@ describe('XML form', () => {
   });
 
   it('marks opaque data and keeps empty strings apart from empty elements', () => {
-    const tree = el('ComposeMail:SendMail', el('ComposeMail:Mime', Uint8Array.of(1, 2, 3)), el('ComposeMail:ClientId', ''));
+    const tree = el(
+      'ComposeMail:SendMail',
+      el('ComposeMail:Mime', Uint8Array.of(1, 2, 3)),
+      el('ComposeMail:ClientId', ''),
+    );
     const xml = toXml(tree);
     expect(xml).toContain('<Mime opaque="base64">AQID</Mime>');
     expect(xml).toContain('<ClientId></ClientId>');
@@ -170,7 +182,9 @@ describe('XML form', () => {
     const xml = `<?xml version="1.0"?>
 <!DOCTYPE ActiveSync PUBLIC "-//MICROSOFT//DTD ActiveSync//EN" "http://www.microsoft.com/">
 <Ping xmlns="Ping:"><HeartbeatInterval>480</HeartbeatInterval><AirSyncBase:Body/></Ping>`;
-    expect(fromXml(xml)).toEqual(el('Ping:Ping', el('Ping:HeartbeatInterval', '480'), el('AirSyncBase:Body')));
+    expect(fromXml(xml)).toEqual(
+      el('Ping:Ping', el('Ping:HeartbeatInterval', '480'), el('AirSyncBase:Body')),
+    );
   });
 
   it.each([

@@ -3,7 +3,15 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CodePage } from '../../../src/wbxml/codepage.js';
-import { ACTIVESYNC_PAGES, decodeWbxml, encodeWbxml, fromXml, toXml, type TagRef, type WbxmlElement } from '../../../src/wbxml/index.js';
+import {
+  ACTIVESYNC_PAGES,
+  decodeWbxml,
+  encodeWbxml,
+  fromXml,
+  toXml,
+  type TagRef,
+  type WbxmlElement,
+} from '../../../src/wbxml/index.js';
 import { buildPageSet, type PageSet } from '../../../src/wbxml/page-set.js';
 import { treeArb } from '../../support/wbxml-arbitrary.js';
 
@@ -16,7 +24,10 @@ const hasLibwbxml = spawnSync('wbxml2xml', [], { encoding: 'utf8' }).error === u
 const SEED = 20261123;
 
 // libwbxml's own ActiveSync table, dumped from the library (see the fixture's first line).
-const LIB_TABLE = readFileSync(new URL('../../fixtures/wbxml/libwbxml-activesync-tags.txt', import.meta.url), 'utf8');
+const LIB_TABLE = readFileSync(
+  new URL('../../fixtures/wbxml/libwbxml-activesync-tags.txt', import.meta.url),
+  'utf8',
+);
 const LIB_PAGES: PageSet = buildPageSet(libwbxmlCodePages(LIB_TABLE));
 
 /** Our tags that libwbxml knows under the same (page, token). */
@@ -33,7 +44,8 @@ type TokenTree = { code: number; children: (TokenTree | string)[] };
 function tokens(e: WbxmlElement, pages: PageSet): TokenTree {
   const children: (TokenTree | string)[] = [];
   for (const c of e.children) {
-    const s = typeof c === 'string' ? c : c instanceof Uint8Array ? Buffer.from(c).toString('base64') : undefined;
+    const s =
+      typeof c === 'string' ? c : c instanceof Uint8Array ? Buffer.from(c).toString('base64') : undefined;
     if (s === undefined) children.push(tokens(c as WbxmlElement, pages));
     else if (s.trim() !== '') children.push(s.trim());
   }
@@ -50,7 +62,11 @@ function renamed(e: WbxmlElement): WbxmlElement {
 }
 
 const printableText = fc
-  .string({ unit: fc.constantFrom(...'abcXYZ019 .,:;-_!?&<>"\'éüß日本'.split('')), minLength: 1, maxLength: 16 })
+  .string({
+    unit: fc.constantFrom(...'abcXYZ019 .,:;-_!?&<>"\'éüß日本'.split('')),
+    minLength: 1,
+    maxLength: 16,
+  })
   .map((s) => s.trim())
   .filter((s) => s !== '');
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('');
@@ -78,9 +94,13 @@ describe.skipIf(!hasLibwbxml)('WBXML codec against libwbxml', () => {
   it('we read what libwbxml writes', () => {
     // Text made of whole base64 groups reads the same as a string and as opaque data, whichever
     // libwbxml chooses for an element.
-    const base64Text = fc
-      .integer({ min: 1, max: 5 })
-      .chain((groups) => fc.string({ unit: fc.constantFrom(...BASE64_ALPHABET), minLength: 4 * groups, maxLength: 4 * groups }));
+    const base64Text = fc.integer({ min: 1, max: 5 }).chain((groups) =>
+      fc.string({
+        unit: fc.constantFrom(...BASE64_ALPHABET),
+        minLength: 4 * groups,
+        maxLength: 4 * groups,
+      }),
+    );
     fc.assert(
       fc.property(treeArb({ tags: SHARED_TAGS, maxDepth: 4, opaque: false, text: base64Text }), (tree) => {
         const xml = toXml(renamed(tree), { pages: LIB_PAGES }).replace('?>\n', `?>\n${DOCTYPE}\n`);

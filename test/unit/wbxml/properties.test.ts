@@ -52,25 +52,36 @@ describe('WBXML decoder fuzzing: only the typed error, never a crash', () => {
 
   it('valid documents with bytes flipped, inserted, deleted or cut', () => {
     const mutation = fc.oneof(
-      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-      fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({
+        kind: fc.constant('flip' as const),
+        at: fc.nat(),
+        value: fc.integer({ min: 0, max: 255 }),
+      }),
+      fc.record({
+        kind: fc.constant('insert' as const),
+        at: fc.nat(),
+        value: fc.integer({ min: 0, max: 255 }),
+      }),
       fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), value: fc.constant(0) }),
       fc.record({ kind: fc.constant('cut' as const), at: fc.nat(), value: fc.constant(0) }),
     );
     fc.assert(
-      fc.property(treeArb({ maxDepth: 4 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (tree, mutations) => {
-        let bytes = [...encodeWbxml(tree)];
-        for (const m of mutations) {
-          const at = m.at % (bytes.length + 1);
-          if (m.kind === 'flip' && at < bytes.length) bytes[at] = m.value;
-          else if (m.kind === 'insert') bytes.splice(at, 0, m.value);
-          else if (m.kind === 'delete') bytes.splice(at, 1);
-          else if (m.kind === 'cut') bytes = bytes.slice(0, at);
-        }
-        onlyTypedErrors(Uint8Array.from(bytes));
-      }),
+      fc.property(
+        treeArb({ maxDepth: 4 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (tree, mutations) => {
+          let bytes = [...encodeWbxml(tree)];
+          for (const m of mutations) {
+            const at = m.at % (bytes.length + 1);
+            if (m.kind === 'flip' && at < bytes.length) bytes[at] = m.value;
+            else if (m.kind === 'insert') bytes.splice(at, 0, m.value);
+            else if (m.kind === 'delete') bytes.splice(at, 1);
+            else if (m.kind === 'cut') bytes = bytes.slice(0, at);
+          }
+          onlyTypedErrors(Uint8Array.from(bytes));
+        },
+      ),
       { seed: SEED, numRuns: 20000 },
     );
   });
 });
-

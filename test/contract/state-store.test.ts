@@ -1,0 +1,201 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../../src/state/memory/index.js';
+import { openSqliteStateStore } from '../../src/state/sqlite/index.js';
+import type { StateStore } from '../../src/state/types.js';
+
+// One contract for every StateStore implementation (PostgreSQL joins this list when it lands).
+interface Factory {
+  name: string;
+  open(): Promise<StateStore>;
+  /** Opens the same store again (after close), for implementations that persist. */
+  reopen?(): Promise<StateStore>;
+}
+
+function sqliteFactory(): Factory {
+  let path = '';
+  return {
+    name: 'sqlite',
+    open: async () => {
+      path = join(mkdtempSync(join(tmpdir(), 'eas-state-')), 'state.sqlite');
+      return openSqliteStateStore(path);
+    },
+    reopen: () => openSqliteStateStore(path),
+  };
+}
+
+const FACTORIES: Factory[] = [{ name: 'memory', open: async () => new MemoryStateStore() }, sqliteFactory()];
+
+const alice = { user: 'alice@example.test', deviceId: 'PHONE1' };
+const touch = { deviceType: 'iPhone', userAgent: 'Apple-iPhone/2101', protocolVersion: '16.1' };
+
+describe.each(FACTORIES)('StateStore contract: $name', (factory) => {
+  let store: StateStore;
+  beforeEach(async () => {
+    store = await factory.open();
+  });
+  afterEach(async () => store.close());
+
+  it('creates a device on first touch and records later requests', async () => {
+    const first = await store.touchDevice(alice, touch);
+    expect(first).toMatchObject({ ...alice, ...touch, wipe: 'none', policyKey: undefined });
+    const later = await store.touchDevice(alice, { ...touch, protocolVersion: '14.1', userAgent: undefined });
+    expect(later.protocolVersion).toBe('14.1');
+    expect(later.firstSeen.getTime()).toBe(first.firstSeen.getTime());
+    expect(await store.getDevice({ ...alice, deviceId: 'OTHER' })).toBeUndefined();
+  });
+
+  it('patches policy keys, wipe state and device information; undefined clears', async () => {
+    await store.touchDevice(alice, touch);
+    await store.patchDevice(alice, { pendingPolicyKey: '123', deviceInformation: { model: 'iPhone15,2' } });
+    await store.patchDevice(alice, { policyKey: '456', pendingPolicyKey: undefined, wipe: 'requested' });
+    expect(await store.getDevice(alice)).toMatchObject({
+      policyKey: '456',
+      pendingPolicyKey: undefined,
+      wipe: 'requested',
+      deviceInformation: { model: 'iPhone15,2' },
+    });
+  });
+
+  it('lists devices, by user or all, and removes a device with all its state', async () => {
+    await store.touchDevice(alice, touch);
+    await store.touchDevice({ user: 'bob@example.test', deviceId: 'B1' }, touch);
+    expect((await store.listDevices()).map((d) => d.deviceId)).toEqual(['PHONE1', 'B1']);
+    expect((await store.listDevices('bob@example.test')).map((d) => d.deviceId)).toEqual(['B1']);
+    await store.commitSyncState(alice, 'hierarchy', null, { syncKey: 'k1', snapshot: {} });
+    await store.setDeviceCache(alice, 'ping', { folders: ['1'] });
+    await store.recordClientId(alice, '5', 'c1', '5:1');
+    await store.removeDevice(alice);
+    expect(await store.getDevice(alice)).toBeUndefined();
+    expect(await store.loadSyncState(alice, 'hierarchy', 'k1')).toBeUndefined();
+    expect(await store.getDeviceCache(alice, 'ping')).toBeUndefined();
+    expect(await store.lookupClientId(alice, '5', 'c1')).toBeUndefined();
+  });
+
+  it('gives folders stable CollectionIds that survive a re-key and are never reused', async () => {
+    const a = await store.collectionIdFor('alice', 'mail|imap:id:1');
+    const b = await store.collectionIdFor('alice', 'calendar|dav:/alice/calendar/');
+    expect(await store.collectionIdFor('alice', 'mail|imap:id:1')).toBe(a);
+    expect(a).not.toBe(b);
+    expect(await store.collectionIdFor('bob', 'mail|imap:id:1')).toBe('1');
+    await store.rekeyFolder('alice', 'mail|imap:id:1', 'mail|imap:path:Renamed');
+    expect(await store.collectionIdFor('alice', 'mail|imap:path:Renamed')).toBe(a);
+    expect(await store.backendKeyFor('alice', a)).toBe('mail|imap:path:Renamed');
+    await store.forgetFolder('alice', 'mail|imap:path:Renamed');
+    expect(await store.backendKeyFor('alice', a)).toBeUndefined();
+    const c = await store.collectionIdFor('alice', 'mail|imap:id:3');
+    expect([a, b]).not.toContain(c);
+    expect(await store.backendKeyFor('alice', 'not-a-number')).toBeUndefined();
+  });
+
+  it('keeps the previous SyncKey for a replay until the device uses the next one', async () => {
+    expect(await store.commitSyncState(alice, 'h', null, { syncKey: 'k1', snapshot: { a: 1 } })).toBe(
+      'committed',
+    );
+    expect(await store.commitSyncState(alice, 'h', null, { syncKey: 'kx', snapshot: {} })).toBe('conflict');
+    expect(
+      await store.commitSyncState(
+        alice,
+        'h',
+        { syncKey: 'k1', which: 'current' },
+        { syncKey: 'k2', snapshot: { a: 2 } },
+      ),
+    ).toBe('committed');
+    expect(await store.loadSyncState(alice, 'h', 'k1')).toEqual({
+      state: { syncKey: 'k1', snapshot: { a: 1 } },
+      which: 'previous',
+    });
+    expect(await store.loadSyncState(alice, 'h', 'k2')).toEqual({
+      state: { syncKey: 'k2', snapshot: { a: 2 } },
+      which: 'current',
+    });
+    // The device lost the k2 answer and builds on k1 again: k2 is replaced, k1 stays.
+    expect(
+      await store.commitSyncState(
+        alice,
+        'h',
+        { syncKey: 'k1', which: 'previous' },
+        { syncKey: 'k2b', snapshot: { a: 3 } },
+      ),
+    ).toBe('committed');
+    expect(await store.loadSyncState(alice, 'h', 'k2')).toBeUndefined();
+    expect((await store.loadSyncState(alice, 'h', 'k1'))?.which).toBe('previous');
+    // Using k2b moves on: k1 is gone.
+    expect(
+      await store.commitSyncState(
+        alice,
+        'h',
+        { syncKey: 'k2b', which: 'current' },
+        { syncKey: 'k3', snapshot: {} },
+      ),
+    ).toBe('committed');
+    expect(await store.loadSyncState(alice, 'h', 'k1')).toBeUndefined();
+    expect((await store.loadSyncState(alice, 'h', 'k2b'))?.which).toBe('previous');
+    expect(
+      await store.commitSyncState(
+        alice,
+        'h',
+        { syncKey: 'k2b', which: 'current' },
+        { syncKey: 'k9', snapshot: {} },
+      ),
+    ).toBe('conflict');
+  });
+
+  it('lets exactly one of two racing commits on the same key win', async () => {
+    await store.commitSyncState(alice, 'h', null, { syncKey: 'k1', snapshot: {} });
+    const results = await Promise.all([
+      store.commitSyncState(alice, 'h', { syncKey: 'k1', which: 'current' }, { syncKey: 'a', snapshot: {} }),
+      store.commitSyncState(alice, 'h', { syncKey: 'k1', which: 'current' }, { syncKey: 'b', snapshot: {} }),
+    ]);
+    expect(results.sort()).toEqual(['committed', 'conflict']);
+  });
+
+  it('lands many parallel commits of different scopes', async () => {
+    const scopes = Array.from({ length: 50 }, (_, i) => String(i));
+    const results = await Promise.all(
+      scopes.map((s) => store.commitSyncState(alice, s, null, { syncKey: `k${s}`, snapshot: { s } })),
+    );
+    expect(results.every((r) => r === 'committed')).toBe(true);
+    for (const s of scopes)
+      expect((await store.loadSyncState(alice, s, `k${s}`))?.state.snapshot).toEqual({ s });
+  });
+
+  it('resets one scope or all scopes of a device', async () => {
+    await store.commitSyncState(alice, 'h', null, { syncKey: 'k1', snapshot: {} });
+    await store.commitSyncState(alice, '5', null, { syncKey: 'k5', snapshot: {} });
+    await store.resetSyncState(alice, '5');
+    expect(await store.loadSyncState(alice, '5', 'k5')).toBeUndefined();
+    expect(await store.loadSyncState(alice, 'h', 'k1')).toBeDefined();
+    await store.resetSyncState(alice);
+    expect(await store.loadSyncState(alice, 'h', 'k1')).toBeUndefined();
+  });
+
+  it('stores large snapshots', async () => {
+    const snapshot = { items: Array.from({ length: 40_000 }, (_, i) => [`${i}:${i}`, 'x'.repeat(40)]) };
+    expect(JSON.stringify(snapshot).length).toBeGreaterThan(2_000_000);
+    await store.commitSyncState(alice, 'big', null, { syncKey: 'k', snapshot });
+    expect((await store.loadSyncState(alice, 'big', 'k'))?.state.snapshot).toEqual(snapshot);
+  });
+
+  it('keeps device caches and ClientIds', async () => {
+    await store.setDeviceCache(alice, 'ping', { heartbeat: 480 });
+    await store.setDeviceCache(alice, 'ping', { heartbeat: 900 });
+    expect(await store.getDeviceCache(alice, 'ping')).toEqual({ heartbeat: 900 });
+    await store.recordClientId(alice, '5', 'client-1', '5:42');
+    expect(await store.lookupClientId(alice, '5', 'client-1')).toBe('5:42');
+    expect(await store.lookupClientId(alice, '6', 'client-1')).toBeUndefined();
+  });
+
+  it.skipIf(factory.reopen === undefined)('survives closing and reopening', async () => {
+    await store.touchDevice(alice, touch);
+    await store.commitSyncState(alice, 'h', null, { syncKey: 'k1', snapshot: { x: 1 } });
+    const id = await store.collectionIdFor('alice', 'mail|k');
+    await store.close();
+    store = await factory.reopen!();
+    expect((await store.getDevice(alice))?.deviceType).toBe('iPhone');
+    expect((await store.loadSyncState(alice, 'h', 'k1'))?.state.snapshot).toEqual({ x: 1 });
+    expect(await store.collectionIdFor('alice', 'mail|k')).toBe(id);
+  });
+});
