@@ -8,86 +8,116 @@ export interface EncodeOptions {
   pages?: PageSet;
 }
 
-/** Encodes a tree as ActiveSync WBXML: header 03 01 6A 00, no string table (MS-ASWBXML 2.1.1). */
+/**
+ * Encodes a tree as ActiveSync WBXML: header 03 01 6A 00, no string table (MS-ASWBXML 2.1.1).
+ * Two passes: the first measures (exactly for short text, an upper bound for long text, which
+ * saves transcoding it twice), so the output is one allocation.
+ */
 export function encodeWbxml(root: WbxmlElement, options: EncodeOptions = {}): Uint8Array {
-  const w = new Writer(options.pages ?? ACTIVESYNC_PAGES);
-  w.bytes(WBXML_HEADER);
-  w.element(root);
-  return w.result();
+  const pages = options.pages ?? ACTIVESYNC_PAGES;
+  const bound = WBXML_HEADER.length + measure(root, pages, { page: 0 });
+  const out = Buffer.allocUnsafe(bound);
+  out.set(WBXML_HEADER, 0);
+  const end = write(root, pages, out, WBXML_HEADER.length, { page: 0 });
+  return end === bound ? out : out.subarray(0, end);
 }
 
-class Writer {
-  private buf = Buffer.allocUnsafe(4096);
-  private pos = 0;
-  private page = 0;
+function codeOf(e: WbxmlElement, pages: PageSet): number {
+  const code = pages.tagCode(e.tag);
+  if (code === undefined) throw new WbxmlEncodeError(`unknown tag ${String(e.tag)}`);
+  return code;
+}
 
-  constructor(private readonly pages: PageSet) {}
+/** UTF-8 length of short text (ids, keys, numbers), or at most 3 bytes per UTF-16 unit for long text. */
+function utf8Bound(s: string): number {
+  if (s.length > 32) return s.length * 3;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return s.length;
+}
 
-  result(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+function mbLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
   }
+  return len;
+}
 
-  bytes(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+function measure(e: WbxmlElement, pages: PageSet, state: { page: number }): number {
+  const code = codeOf(e, pages);
+  let size = 1;
+  if (code >> 8 !== state.page) {
+    size += 2;
+    state.page = code >> 8;
   }
-
-  element(e: WbxmlElement): void {
-    const code = this.pages.tagCode(e.tag);
-    if (code === undefined) throw new WbxmlEncodeError(`unknown tag ${String(e.tag)}`);
-    const page = code >> 8;
-    this.reserve(3);
-    if (page !== this.page) {
-      this.buf[this.pos++] = SWITCH_PAGE;
-      this.buf[this.pos++] = page;
-      this.page = page;
-    }
-    const children = e.children;
-    if (children.length === 0) {
-      this.buf[this.pos++] = code & 0xff;
-      return;
-    }
-    this.buf[this.pos++] = (code & 0xff) | TAG_CONTENT;
-    for (const c of children) this.node(c);
-    this.reserve(1);
-    this.buf[this.pos++] = END;
-  }
-
-  private node(c: WbxmlNode): void {
+  const children = e.children;
+  if (children.length === 0) return size;
+  for (const c of children) {
     if (typeof c === 'string') {
       // STR_I is NUL-terminated, so a NUL inside the text cannot be represented.
       if (c.includes('\0')) throw new WbxmlEncodeError('string contains a NUL character');
-      this.reserve(c.length * 3 + 2);
-      this.buf[this.pos++] = STR_I;
-      this.pos += c.length === 0 ? 0 : this.buf.write(c, this.pos, 'utf8');
-      this.buf[this.pos++] = 0;
+      size += 2 + utf8Bound(c);
+    } else if (c instanceof Uint8Array) size += 1 + mbLength(c.length) + c.length;
+    else if (isElement(c)) size += measure(c, pages, state);
+    else throw new WbxmlEncodeError(`invalid node of type ${typeof c}`);
+  }
+  return size + 1;
+}
+
+function write(e: WbxmlElement, pages: PageSet, out: Buffer, pos: number, state: { page: number }): number {
+  const code = codeOf(e, pages);
+  const page = code >> 8;
+  if (page !== state.page) {
+    out[pos++] = SWITCH_PAGE;
+    out[pos++] = page;
+    state.page = page;
+  }
+  const children = e.children;
+  if (children.length === 0) {
+    out[pos++] = code & 0xff;
+    return pos;
+  }
+  out[pos++] = (code & 0xff) | TAG_CONTENT;
+  for (const c of children) {
+    if (typeof c === 'string') {
+      out[pos++] = STR_I;
+      pos = writeUtf8(c, out, pos);
+      out[pos++] = 0;
     } else if (c instanceof Uint8Array) {
-      this.reserve(6 + c.length);
-      this.buf[this.pos++] = OPAQUE;
-      this.mbUint32(c.length);
-      this.buf.set(c, this.pos);
-      this.pos += c.length;
-    } else if (typeof c === 'object' && c !== null && 'tag' in c) {
-      this.element(c);
-    } else {
-      throw new WbxmlEncodeError(`invalid node of type ${typeof c}`);
+      out[pos++] = OPAQUE;
+      pos = writeMbUint32(c.length, out, pos);
+      out.set(c, pos);
+      pos += c.length;
+    } else pos = write(c as WbxmlElement, pages, out, pos, state);
+  }
+  out[pos++] = END;
+  return pos;
+}
+
+function writeUtf8(s: string, out: Buffer, pos: number): number {
+  if (s.length <= 32) {
+    let i = 0;
+    for (; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch >= 0x80) break;
+      out[pos + i] = ch;
     }
+    if (i === s.length) return pos + i;
   }
+  return pos + out.write(s, pos, 'utf8');
+}
 
-  private mbUint32(n: number): void {
-    let shift = 28;
-    while (shift > 0 && n >>> shift === 0) shift -= 7;
-    for (; shift > 0; shift -= 7) this.buf[this.pos++] = ((n >>> shift) & 0x7f) | 0x80;
-    this.buf[this.pos++] = n & 0x7f;
+// mb_u_int32 (WBXML 1.3 §5.1): seven bits per byte, most significant first.
+function writeMbUint32(n: number, out: Buffer, pos: number): number {
+  const len = mbLength(n);
+  for (let i = len - 1; i >= 0; i--) {
+    out[pos + i] = (n & 0x7f) | (i === len - 1 ? 0 : 0x80);
+    n = Math.floor(n / 128);
   }
+  return pos + len;
+}
 
-  private reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
+function isElement(n: WbxmlNode): n is WbxmlElement {
+  return typeof n === 'object' && n !== null && 'tag' in n;
 }
