@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Backends } from './backends/types.js';
 import { activeSyncRoutes } from './http/activesync.js';
+import { autodiscoverRoutes } from './http/autodiscover.js';
 import { Authenticator } from './http/auth.js';
 import { Metrics, opsRoutes } from './http/metrics.js';
 import { makePolicy } from './protocol/policy.js';
@@ -56,6 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     queue,
     metrics,
     now: deps.now,
+  });
+  await fastify.register(autodiscoverRoutes, {
+    authenticator,
+    publicBase: (request) => config.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`,
   });
   return { fastify, queue };
 }

@@ -5,7 +5,12 @@ import { loadConfig, type GatewayConfig } from './config.js';
 import { createBackends, openStateStore } from './wire.js';
 
 /** Starts the gateway: configuration → state → backends → HTTPS listener, and drains on SIGTERM. */
-export async function startGateway(config: GatewayConfig = loadConfig()): Promise<() => Promise<void>> {
+export interface RunningGateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig = loadConfig()): Promise<RunningGateway> {
   const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } });
   const state = await openStateStore(config);
   const backends = createBackends(config, logger);
@@ -17,11 +22,10 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
     server: { loggerInstance: logger, ...(https ? { https } : {}) },
   });
   await fastify.listen({ host: config.listen.host, port: config.listen.port });
-  const scheme = config.plainHttp ? 'http' : 'https';
-  logger.info(
-    { url: `${scheme}://${config.listen.host}:${config.listen.port}/Microsoft-Server-ActiveSync` },
-    'eas-gateway listening',
-  );
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.listen.port;
+  const url = `${config.plainHttp ? 'http' : 'https'}://${config.listen.host}:${port}/Microsoft-Server-ActiveSync`;
+  logger.info({ url }, 'eas-gateway listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -32,7 +36,7 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
       await backends.close();
       await state.close();
     })());
-  return stop;
+  return { url, stop };
 }
 
 function readTls(config: GatewayConfig): { cert: Buffer; key: Buffer } {

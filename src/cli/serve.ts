@@ -6,7 +6,7 @@ import type { CliIo } from './io.js';
 export async function serveCommand(_args: readonly string[], io: CliIo): Promise<number> {
   let stop: () => Promise<void>;
   try {
-    stop = await startGateway();
+    ({ stop } = await startGateway());
   } catch (e) {
     if (e instanceof ConfigError || (e instanceof Error && /TLS certificate/.test(e.message))) {
       io.stderr.write(`eas-gateway: ${e.message}\n`);

@@ -20,8 +20,8 @@ const textArb = fc
   .oneof(
     fc.string({ maxLength: 20 }),
     fc.string({ unit: 'grapheme', maxLength: 12 }),
-  // Long text takes the encoder's other path (measured by bound, written natively).
-  fc.string({ unit: 'grapheme', minLength: 33, maxLength: 120 }),
+    // Long text takes the encoder's other path (measured by bound, written natively).
+    fc.string({ unit: 'grapheme', minLength: 33, maxLength: 120 }),
     fc.constantFrom(
       '0',
       '1',
