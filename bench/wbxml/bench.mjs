@@ -17,7 +17,7 @@ function rate(bytes, fn) {
   let runs = 0;
   const start = process.hrtime.bigint();
   const budget = BigInt(Math.round(SECONDS * 1e9));
-  let elapsed = 0n;
+  let elapsed;
   do {
     fn();
     runs++;
