@@ -164,6 +164,10 @@ async function handlePost(
       .type(WBXML_TYPE)
       .send(Buffer.from(encodeWbxml(answer)));
   } catch (e) {
+    if (clientGone.signal.aborted) {
+      log.info({ cmd: spec.name }, 'client went away before the answer');
+      return reply.code(200).send();
+    }
     return sendError(reply, log, e, version, spec);
   }
 }

@@ -34,11 +34,13 @@ export class DeviceQueue {
     clientSignal?.addEventListener('abort', onClientAbort, { once: true });
     const s = slot;
     s.pending++;
-    const result = s.tail.then(() =>
-      work(controller.signal, (waiting) => {
+    const result = s.tail.then(() => {
+      // A client that left while queued gets no work done on its behalf.
+      if (controller.signal.aborted) throw controller.signal.reason;
+      return work(controller.signal, (waiting) => {
         s.waiting = waiting ? controller : undefined;
-      }),
-    );
+      });
+    });
     s.tail = result.catch(() => undefined);
     try {
       return await result;

@@ -107,4 +107,16 @@ describe('Autodiscover (MS-ASCMD 2.2.1.1)', () => {
       '<Url>https://eas.example.test/Microsoft-Server-ActiveSync</Url>',
     );
   });
+
+  it('honours X-Forwarded-* only when told it runs behind a proxy', async () => {
+    const headers = { ...auth, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'eas.example.test' };
+    expect((await post(fixture('mobilesync-ios.xml'), undefined, headers)).body).toContain(
+      '<Url>http://mail.example.test/',
+    );
+    await t.close();
+    t = await testApp(fakeBackends(), { trustProxy: true });
+    expect((await post(fixture('mobilesync-ios.xml'), undefined, headers)).body).toContain(
+      '<Url>https://eas.example.test/Microsoft-Server-ActiveSync</Url>',
+    );
+  });
 });
