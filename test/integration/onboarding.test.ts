@@ -12,6 +12,7 @@ import { createBackends, openStateStore } from '../../src/wire.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../src/wbxml/index.js';
 import { eas } from '../support/eas-client.js';
 import { testEnv } from '../support/test-env.js';
+import { folderCreate, folderDelete, folderSync, provision } from '../support/eas-requests.js';
 
 // The onboarding path of a phone against the real servers: Dovecot (IMAP, ManageSieve) and
 // Radicale, with the SQLite state store. Folder changes use bob; alice's seeded data is only read,
@@ -43,34 +44,8 @@ afterAll(async () => {
   await state?.close();
 });
 
-const provisionRequest = (policyKey?: string) =>
-  el(
-    'Provision:Provision',
-    el(
-      'Provision:Policies',
-      el(
-        'Provision:Policy',
-        el('Provision:PolicyType', 'MS-EAS-Provisioning-WBXML'),
-        policyKey && el('Provision:PolicyKey', policyKey),
-        policyKey && el('Provision:Status', '1'),
-      ),
-    ),
-  );
-const policyKeyOf = (b: WbxmlElement) =>
-  childText(child(child(b, 'Provision:Policies')!, 'Provision:Policy')!, 'Provision:PolicyKey')!;
-const folderSync = (k: string) => el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', k));
-
-async function provisioned(user: string, version: string, deviceId: string): Promise<string> {
-  const first = await eas(app, { cmd: 'Provision', user, version, deviceId, body: provisionRequest() });
-  const second = await eas(app, {
-    cmd: 'Provision',
-    user,
-    version,
-    deviceId,
-    body: provisionRequest(policyKeyOf(first.body!)),
-  });
-  return policyKeyOf(second.body!);
-}
+const provisioned = (user: string, version: string, deviceId: string): Promise<string> =>
+  provision(app, { user, version, deviceId });
 
 describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', () => {
   it('goes 449 → Provision → FolderSync at 14.0, and 142 → Provision at 14.1', async () => {
@@ -140,16 +115,7 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
     const first = await call(folderSync('0'));
     let k = childText(first.body!, 'FolderHierarchy:SyncKey')!;
     const name = `Rename-${randomBytes(3).toString('hex')}`;
-    const created = await call(
-      el(
-        'FolderHierarchy:FolderCreate',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ParentId', '0'),
-        el('FolderHierarchy:DisplayName', name),
-        el('FolderHierarchy:Type', '12'),
-      ),
-      'FolderCreate',
-    );
+    const created = await call(folderCreate(k, '0', name, 12), 'FolderCreate');
     expect(childText(created.body!, 'FolderHierarchy:Status')).toBe('1');
     const id = childText(created.body!, 'FolderHierarchy:ServerId')!;
     k = childText(created.body!, 'FolderHierarchy:SyncKey')!;
@@ -169,14 +135,7 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
     ).toEqual([[id, `${name}-renamed`]]);
     k = childText(next.body!, 'FolderHierarchy:SyncKey')!;
 
-    const deleted = await call(
-      el(
-        'FolderHierarchy:FolderDelete',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ServerId', id),
-      ),
-      'FolderDelete',
-    );
+    const deleted = await call(folderDelete(k, id), 'FolderDelete');
     expect(childText(deleted.body!, 'FolderHierarchy:Status')).toBe('1');
     expect((await bob.mail.listFolders()).some((f) => f.name.startsWith(name))).toBe(false);
   });

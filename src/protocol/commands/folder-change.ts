@@ -63,6 +63,26 @@ async function refOf(ctx: CommandContext, collectionId: string): Promise<FolderR
   return key === undefined ? undefined : parseFolderMapKey(key);
 }
 
+/** The request's child texts by name; every one must be present and non-empty (else Status 10 via ProtocolError). */
+function requireFields<K extends string>(
+  input: WbxmlElement | undefined,
+  command: string,
+  tags: Record<K, TagRef>,
+): Record<K, string> {
+  const out = {} as Record<K, string>;
+  for (const [key, tag] of Object.entries(tags) as [K, TagRef][]) {
+    const v = input && childText(input, tag);
+    if (!v)
+      throw new ProtocolError(
+        `${command} needs ${Object.values<TagRef>(tags)
+          .map((t) => t.split(':')[1])
+          .join(', ')}`,
+      );
+    out[key] = v;
+  }
+  return out;
+}
+
 /** Maps a backend refusal to a status; anything else propagates (→ ServerError or HTTP 503). */
 function statusOfBackendError(e: unknown, notFound: Status): Status {
   if (!(e instanceof BackendError)) throw e;
@@ -97,14 +117,15 @@ interface CreateRequest {
 
 const folderCreate: Command<CreateRequest, Outcome> = {
   parse(input) {
-    const syncKey = input && childText(input, 'FolderHierarchy:SyncKey');
-    const parentId = input && childText(input, 'FolderHierarchy:ParentId');
-    const displayName = input && childText(input, 'FolderHierarchy:DisplayName');
-    const type = Number(input && childText(input, 'FolderHierarchy:Type'));
-    if (!syncKey || parentId === undefined || !displayName || !Number.isInteger(type)) {
-      throw new ProtocolError('FolderCreate needs SyncKey, ParentId, DisplayName and Type');
-    }
-    return { syncKey, parentId, displayName, type };
+    const f = requireFields(input, 'FolderCreate', {
+      syncKey: 'FolderHierarchy:SyncKey',
+      parentId: 'FolderHierarchy:ParentId',
+      displayName: 'FolderHierarchy:DisplayName',
+      type: 'FolderHierarchy:Type',
+    });
+    const type = Number(f.type);
+    if (!Number.isInteger(type)) throw new ProtocolError(`FolderCreate Type ${f.type} is not a number`);
+    return { ...f, type };
   },
 
   async handle(req, ctx) {
@@ -170,16 +191,13 @@ interface UpdateRequest {
 }
 
 const folderUpdate: Command<UpdateRequest, Outcome> = {
-  parse(input) {
-    const syncKey = input && childText(input, 'FolderHierarchy:SyncKey');
-    const serverId = input && childText(input, 'FolderHierarchy:ServerId');
-    const parentId = input && childText(input, 'FolderHierarchy:ParentId');
-    const displayName = input && childText(input, 'FolderHierarchy:DisplayName');
-    if (!syncKey || !serverId || parentId === undefined || !displayName) {
-      throw new ProtocolError('FolderUpdate needs SyncKey, ServerId, ParentId and DisplayName');
-    }
-    return { syncKey, serverId, parentId, displayName };
-  },
+  parse: (input) =>
+    requireFields(input, 'FolderUpdate', {
+      syncKey: 'FolderHierarchy:SyncKey',
+      serverId: 'FolderHierarchy:ServerId',
+      parentId: 'FolderHierarchy:ParentId',
+      displayName: 'FolderHierarchy:DisplayName',
+    }),
 
   async handle(req, ctx) {
     const k = await known(ctx, req.syncKey);
@@ -233,12 +251,11 @@ const folderUpdate: Command<UpdateRequest, Outcome> = {
 // --- FolderDelete -----------------------------------------------------------------------------
 
 const folderDelete: Command<{ syncKey: string; serverId: string }, Outcome> = {
-  parse(input) {
-    const syncKey = input && childText(input, 'FolderHierarchy:SyncKey');
-    const serverId = input && childText(input, 'FolderHierarchy:ServerId');
-    if (!syncKey || !serverId) throw new ProtocolError('FolderDelete needs SyncKey and ServerId');
-    return { syncKey, serverId };
-  },
+  parse: (input) =>
+    requireFields(input, 'FolderDelete', {
+      syncKey: 'FolderHierarchy:SyncKey',
+      serverId: 'FolderHierarchy:ServerId',
+    }),
 
   async handle(req, ctx) {
     const k = await known(ctx, req.syncKey);

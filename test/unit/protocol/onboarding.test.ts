@@ -3,6 +3,15 @@ import { child, childText, el, elements, type WbxmlElement } from '../../../src/
 import { basicAuth, eas } from '../../support/eas-client.js';
 import { fakeBackends, type FakeWorld } from '../../support/fake-backends.js';
 import { testApp, type TestApp } from '../../support/test-app.js';
+import {
+  folderCreate,
+  folderDelete,
+  folderSync,
+  folderUpdate,
+  policyOf,
+  provision as provisionWith,
+  provisionRequest,
+} from '../../support/eas-requests.js';
 
 let world: FakeWorld;
 let t: TestApp;
@@ -13,39 +22,9 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-const provisionRequest = (policyKey?: string, status?: string) =>
-  el(
-    'Provision:Provision',
-    el(
-      'Provision:Policies',
-      el(
-        'Provision:Policy',
-        el('Provision:PolicyType', 'MS-EAS-Provisioning-WBXML'),
-        policyKey && el('Provision:PolicyKey', policyKey),
-        status && el('Provision:Status', status),
-      ),
-    ),
-  );
-
-/** Runs both Provision phases and returns the final policy key. */
-async function provision(version = '14.1', deviceId = 'TESTDEVICE1'): Promise<string> {
-  const first = await eas(t.app, { cmd: 'Provision', version, deviceId, body: provisionRequest() });
-  const temp = childText(policyOf(first.body!), 'Provision:PolicyKey')!;
-  const second = await eas(t.app, {
-    cmd: 'Provision',
-    version,
-    deviceId,
-    body: provisionRequest(temp, '1'),
-    policyKey: temp,
-  });
-  return childText(policyOf(second.body!), 'Provision:PolicyKey')!;
-}
-
-const policyOf = (body: WbxmlElement): WbxmlElement =>
-  child(child(body, 'Provision:Policies')!, 'Provision:Policy')!;
-
-const folderSync = (syncKey: string) =>
-  el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', syncKey));
+/** Both Provision phases for this test's app; returns the final policy key. */
+const provision = (version = '14.1', deviceId = 'TESTDEVICE1'): Promise<string> =>
+  provisionWith(t.app, { version, deviceId });
 
 function changes(body: WbxmlElement) {
   const c = child(body, 'FolderHierarchy:Changes')!;
@@ -303,86 +282,32 @@ describe('FolderSync and folder commands (MS-ASCMD 2.2.1.3–2.2.1.6)', () => {
     const first = await call('FolderSync', folderSync('0'));
     let k = childText(first.body!, 'FolderHierarchy:SyncKey')!;
     const inbox = changes(first.body!).adds.find((a) => a.name === 'Inbox')!.serverId;
-    const created = await call(
-      'FolderCreate',
-      el(
-        'FolderHierarchy:FolderCreate',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ParentId', inbox),
-        el('FolderHierarchy:DisplayName', 'Receipts'),
-        el('FolderHierarchy:Type', '12'),
-      ),
-    );
+    const created = await call('FolderCreate', folderCreate(k, inbox, 'Receipts', 12));
     expect(childText(created.body!, 'FolderHierarchy:Status')).toBe('1');
     const id = childText(created.body!, 'FolderHierarchy:ServerId')!;
     k = childText(created.body!, 'FolderHierarchy:SyncKey')!;
     expect(world.mail.folders.find((f) => f.name === 'Receipts')?.parentKey).toBe('m:inbox');
 
-    const dup = await call(
-      'FolderCreate',
-      el(
-        'FolderHierarchy:FolderCreate',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ParentId', inbox),
-        el('FolderHierarchy:DisplayName', 'Receipts'),
-        el('FolderHierarchy:Type', '12'),
-      ),
-    );
+    const dup = await call('FolderCreate', folderCreate(k, inbox, 'Receipts', 12));
     expect(childText(dup.body!, 'FolderHierarchy:Status')).toBe('2');
 
-    const renamed = await call(
-      'FolderUpdate',
-      el(
-        'FolderHierarchy:FolderUpdate',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ServerId', id),
-        el('FolderHierarchy:ParentId', '0'),
-        el('FolderHierarchy:DisplayName', 'Bills'),
-      ),
-    );
+    const renamed = await call('FolderUpdate', folderUpdate(k, id, '0', 'Bills'));
     expect(childText(renamed.body!, 'FolderHierarchy:Status')).toBe('1');
     k = childText(renamed.body!, 'FolderHierarchy:SyncKey')!;
     const quiet = await call('FolderSync', folderSync(k));
     expect(changes(quiet.body!).count).toBe(0);
 
-    const special = await call(
-      'FolderDelete',
-      el(
-        'FolderHierarchy:FolderDelete',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ServerId', inbox),
-      ),
-    );
+    const special = await call('FolderDelete', folderDelete(k, inbox));
     expect(childText(special.body!, 'FolderHierarchy:Status')).toBe('3');
-    const deleted = await call(
-      'FolderDelete',
-      el(
-        'FolderHierarchy:FolderDelete',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ServerId', id),
-      ),
-    );
+    const deleted = await call('FolderDelete', folderDelete(k, id));
     expect(childText(deleted.body!, 'FolderHierarchy:Status')).toBe('1');
     expect(world.mail.folders.some((f) => f.name === 'Bills')).toBe(false);
-    const stale = await call(
-      'FolderDelete',
-      el(
-        'FolderHierarchy:FolderDelete',
-        el('FolderHierarchy:SyncKey', k),
-        el('FolderHierarchy:ServerId', id),
-      ),
-    );
+    const stale = await call('FolderDelete', folderDelete(k, id));
     expect(childText(stale.body!, 'FolderHierarchy:Status')).toBe('9');
 
     const cal = await call(
       'FolderCreate',
-      el(
-        'FolderHierarchy:FolderCreate',
-        el('FolderHierarchy:SyncKey', childText(deleted.body!, 'FolderHierarchy:SyncKey')!),
-        el('FolderHierarchy:ParentId', '0'),
-        el('FolderHierarchy:DisplayName', 'Holidays'),
-        el('FolderHierarchy:Type', '13'),
-      ),
+      folderCreate(childText(deleted.body!, 'FolderHierarchy:SyncKey')!, '0', 'Holidays', 13),
     );
     expect(childText(cal.body!, 'FolderHierarchy:Status')).toBe('1');
     expect(world.calendars.collections.map((c) => c.name)).toContain('Holidays');
