@@ -5,7 +5,8 @@ import { DavClient } from '../../src/backends/dav/client.js';
 import type { DavConfig } from '../../src/backends/dav/config.js';
 import { DavCollectionStore } from '../../src/backends/dav/dav-collection-store.js';
 import { mkcalendarBody, proppatchDisplayNameBody } from '../../src/backends/dav/requests.js';
-import { BackendError, type BackendErrorKind, type DavCollection } from '../../src/backends/types.js';
+import type { DavCollection } from '../../src/backends/types.js';
+import { kindOf } from '../support/backend-errors.js';
 
 // Radicale from test/env (`bash test/env/setup && bash test/env/start && bash test/env/seed`).
 // alice's seeded collections are only read; bob's are made with random names and removed again,
@@ -19,16 +20,6 @@ const calendars: DavConfig = { baseUrl: DAV_URL, kinds: ['calendar', 'tasks'], t
 const contacts: DavConfig = { baseUrl: DAV_URL, kinds: ['contacts'], timeoutMs: 5_000 };
 const suffix = randomBytes(4).toString('hex');
 const created: { store: DavCollectionStore; key: string }[] = [];
-
-async function kindOf(promise: Promise<unknown>): Promise<BackendErrorKind | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    expect(err).toBeInstanceOf(BackendError);
-    return (err as BackendError).kind;
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapConfig, ImapLogger } from '../../src/backends/imap/config.js';
 import { ImapMailStore } from '../../src/backends/imap/imap-mail-store.js';
 import { verifyImapLogin } from '../../src/backends/imap/verify-login.js';
-import { BackendError, type BackendErrorKind, type MailFolder } from '../../src/backends/types.js';
+import type { MailFolder } from '../../src/backends/types.js';
+import { kindOf } from '../support/backend-errors.js';
 
 // Dovecot from test/env (run `bash test/env/setup && bash test/env/start`). Mutating tests use bob:
 // other test files seed alice's mailbox and count its messages. Names carry a random suffix,
@@ -17,16 +18,6 @@ const config: ImapConfig = { host: HOST, port: PORT, secure: false, connectTimeo
 const bob = { user: 'bob', password: PASSWORD };
 const suffix = randomBytes(4).toString('hex');
 const prefix = `eas-it-${suffix}`;
-
-async function kindOf(promise: Promise<unknown>): Promise<BackendErrorKind | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    expect(err).toBeInstanceOf(BackendError);
-    return (err as BackendError).kind;
-  }
-}
 
 /** A TCP server that accepts connections and never says a word. */
 async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {

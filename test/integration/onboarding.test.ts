@@ -127,12 +127,9 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
 
     const next = await call(folderSync(k));
     const updates = elements(child(next.body!, 'FolderHierarchy:Changes')!, 'FolderHierarchy:Update');
-    expect(
-      updates.map((u) => [
-        childText(u, 'FolderHierarchy:ServerId'),
-        childText(u, 'FolderHierarchy:DisplayName'),
-      ]),
-    ).toEqual([[id, `${name}-renamed`]]);
+    // Other suites change bob's folders at the same time: look at ours only.
+    const ours = updates.filter((u) => childText(u, 'FolderHierarchy:ServerId') === id);
+    expect(ours.map((u) => childText(u, 'FolderHierarchy:DisplayName'))).toEqual([`${name}-renamed`]);
     k = childText(next.body!, 'FolderHierarchy:SyncKey')!;
 
     const deleted = await call(folderDelete(k, id), 'FolderDelete');

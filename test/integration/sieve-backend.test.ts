@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManageSieveClient } from '../../src/backends/sieve/client.js';
 import type { SieveOofConfig } from '../../src/backends/sieve/config.js';
 import { SieveOofStore } from '../../src/backends/sieve/sieve-oof-store.js';
-import { BackendError, type BackendErrorKind } from '../../src/backends/types.js';
 import type { OofSettings } from '../../src/model/oof.js';
+import { kindOf } from '../support/backend-errors.js';
 
 // Dovecot Pigeonhole from test/env (`bash test/env/setup && bash test/env/start && bash test/env/seed`).
 // Everything runs as bob with script names carrying a random suffix. Only one script per user can
@@ -34,16 +34,6 @@ const SIEVE_TEST = '/usr/bin/sieve-test';
 
 let originallyActive: string | undefined;
 const scriptsToDelete: string[] = [config.scriptName ?? ''];
-
-async function kindOf(promise: Promise<unknown>): Promise<BackendErrorKind | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    expect(err).toBeInstanceOf(BackendError);
-    return (err as BackendError).kind;
-  }
-}
 
 async function withBob<T>(use: (client: ManageSieveClient) => Promise<T>): Promise<T> {
   const client = await ManageSieveClient.connect(config, bob);
