@@ -199,3 +199,18 @@ describe.each(FACTORIES)('StateStore contract: $name', (factory) => {
     expect(await store.collectionIdFor('alice', 'mail|k')).toBe(id);
   });
 });
+
+describe('SQLite schema migrations', () => {
+  it('upgrades an empty file and refuses a file from a newer gateway', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'eas-state-')), 'state.sqlite');
+    const store = await openSqliteStateStore(path);
+    await store.close();
+    const { openSqlite } = await import('../../src/state/sqlite/driver.js');
+    const db = openSqlite(path);
+    db.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', 99, Date.now());
+    db.close();
+    await expect(openSqliteStateStore(path)).rejects.toThrow(
+      /schema version 99, this gateway knows 1: upgrade the gateway/,
+    );
+  });
+});

@@ -202,4 +202,27 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
     });
     expect(res.status).toBe(401);
   });
+
+  it('answers 503 with Retry-After when the IMAP server is down, and writes nothing', async () => {
+    const config: GatewayConfig = {
+      ...DEFAULT_CONFIG,
+      imap: { ...DEFAULT_CONFIG.imap, port: 1 },
+      davUrl: undefined,
+      sieve: undefined,
+      state: { driver: 'memory', path: '' },
+    };
+    const downState = await openStateStore(config);
+    const downBackends = createBackends(config);
+    const { fastify } = await buildApp({ config, backends: downBackends, state: downState });
+    try {
+      const res = await eas(fastify, { cmd: 'FolderSync', deviceId: `${device}G`, body: folderSync('0') });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('30');
+      expect(await downState.listDevices()).toEqual([]);
+    } finally {
+      await fastify.close();
+      await downBackends.close();
+      await downState.close();
+    }
+  });
 });

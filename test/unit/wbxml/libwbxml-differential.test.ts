@@ -1,8 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CodePage } from '../../../src/wbxml/codepage.js';
 import {
   ACTIVESYNC_PAGES,
   decodeWbxml,
@@ -12,7 +10,8 @@ import {
   type TagRef,
   type WbxmlElement,
 } from '../../../src/wbxml/index.js';
-import { buildPageSet, type PageSet } from '../../../src/wbxml/page-set.js';
+import type { PageSet } from '../../../src/wbxml/page-set.js';
+import { LIB_PAGES } from '../../support/libwbxml.js';
 import { treeArb } from '../../support/wbxml-arbitrary.js';
 
 // Differential test against libwbxml (Debian libwbxml2-utils), compared at token level: both
@@ -22,13 +21,6 @@ import { treeArb } from '../../support/wbxml-arbitrary.js';
 
 const hasLibwbxml = spawnSync('wbxml2xml', [], { encoding: 'utf8' }).error === undefined;
 const SEED = 20261123;
-
-// libwbxml's own ActiveSync table, dumped from the library (see the fixture's first line).
-const LIB_TABLE = readFileSync(
-  new URL('../../fixtures/wbxml/libwbxml-activesync-tags.txt', import.meta.url),
-  'utf8',
-);
-const LIB_PAGES: PageSet = buildPageSet(libwbxmlCodePages(LIB_TABLE));
 
 /** Our tags that libwbxml knows under the same (page, token). */
 const SHARED_TAGS: TagRef[] = [];
@@ -128,23 +120,4 @@ function alignOpaqueText(theirs: TokenTree, ours: TokenTree): TokenTree {
       return typeof o === 'string' && c !== o && Buffer.from(c, 'base64').toString('utf8') === o ? o : c;
     }),
   };
-}
-
-function libwbxmlCodePages(table: string): CodePage[] {
-  const pages = new Map<number, Record<string, readonly [number, 'all']>>();
-  const namespaces = new Map<number, string>();
-  for (const line of table.split('\n')) {
-    const ns = /^NS (\d+) (\S+):$/.exec(line);
-    if (ns) namespaces.set(Number(ns[1]), ns[2]!);
-    const m = /^(\d+) 0x([0-9A-F]{2}) (\S+)$/.exec(line);
-    if (!m) continue;
-    const page = Number(m[1]);
-    const token = parseInt(m[2]!, 16);
-    const tags = pages.get(page) ?? {};
-    pages.set(page, tags);
-    // libwbxml also lists a second name for a token; it reads and writes the first.
-    if (!Object.values(tags).some(([t]) => t === token)) tags[m[3]!] = [token, 'all'];
-  }
-  // Namespaces as libwbxml spells them (it says Gal where the spec says GAL).
-  return [...pages].map(([page, tags]) => ({ page, namespace: namespaces.get(page) ?? `Page${page}`, tags }));
 }
