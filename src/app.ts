@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Backends } from './backends/types.js';
 import { activeSyncRoutes } from './http/activesync.js';
 import { autodiscoverRoutes } from './http/autodiscover.js';
-import { Authenticator } from './http/auth.js';
+import { Authenticator, normaliseUser } from './http/auth.js';
+import { TraceCapture } from './http/trace-capture.js';
 import { Metrics, opsRoutes } from './http/metrics.js';
 import { makePolicy } from './protocol/policy.js';
 import type { GatewayConfig } from './config.js';
@@ -21,6 +22,7 @@ export interface AppDeps {
 export interface App {
   fastify: FastifyInstance;
   queue: DeviceQueue;
+  capture: TraceCapture | undefined;
 }
 
 // Credentials never reach a log line (pino redaction of the request headers).
@@ -36,6 +38,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...deps.server,
   } as FastifyServerOptions);
   const metrics = new Metrics();
+  const { trace } = config;
+  const capture =
+    trace.dir === undefined
+      ? undefined
+      : new TraceCapture(
+          { ...trace, dir: trace.dir, users: trace.users.map((u) => normaliseUser(u, config.mailDomain).id) },
+          fastify.log,
+        );
   const queue = new DeviceQueue();
   const authenticator = new Authenticator({
     verify: (c, signal) => deps.backends.verifyLogin(c, signal),
@@ -56,11 +66,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimitBytes: config.bodyLimitBytes,
     queue,
     metrics,
+    capture,
     now: deps.now,
   });
   await fastify.register(autodiscoverRoutes, {
     authenticator,
     publicBase: (request) => config.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`,
   });
-  return { fastify, queue };
+  return { fastify, queue, capture };
 }

@@ -26,6 +26,8 @@ export interface GatewayConfig {
   /** Display names and aliases by primary address (Settings UserInformation). */
   users: Record<string, { displayName?: string; aliases?: string[] }>;
   authCacheSeconds: number;
+  /** Trace capture (src/trace/format.ts): off unless a directory is set. */
+  trace: { dir: string | undefined; all: boolean; users: string[]; devices: string[]; redactBodies: boolean };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
@@ -46,6 +48,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   provisioning: { required: true, policy: {} },
   users: {},
   authCacheSeconds: 60,
+  trace: { dir: undefined, all: false, users: [], devices: [], redactBodies: true },
   logLevel: 'info',
 };
 
@@ -109,6 +112,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       policy: merged.provisioning.policy,
     },
     authCacheSeconds: r.int('EAS_AUTH_CACHE_SECONDS', merged.authCacheSeconds, 0),
+    trace: {
+      dir: r.optional('EAS_TRACE_DIR', merged.trace.dir),
+      all: r.bool('EAS_TRACE_ALL', merged.trace.all),
+      users: r.list('EAS_TRACE_USERS', merged.trace.users),
+      devices: r.list('EAS_TRACE_DEVICES', merged.trace.devices),
+      redactBodies: r.bool('EAS_TRACE_REDACT_BODIES', merged.trace.redactBodies),
+    },
     logLevel: r.oneOf('EAS_LOG_LEVEL', merged.logLevel, [
       'fatal',
       'error',
@@ -142,6 +152,16 @@ class EnvReader {
   optional(name: string, fallback: string | undefined): string | undefined {
     const v = this.env[name] ?? fallback;
     return v === '' ? undefined : v;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const v = this.env[name];
+    return v === undefined
+      ? fallback
+      : v
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '');
   }
 
   bool(name: string, fallback: boolean): boolean {

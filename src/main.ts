@@ -15,7 +15,7 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
   const state = await openStateStore(config);
   const backends = createBackends(config, logger);
   const https = config.plainHttp ? undefined : readTls(config);
-  const { fastify, queue } = await buildApp({
+  const { fastify, queue, capture } = await buildApp({
     config,
     backends,
     state,
@@ -33,6 +33,7 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
       logger.info('shutting down: ending waiting requests, closing connections');
       queue.abortAll(new Error('server shutting down'));
       await fastify.close();
+      await capture?.flush();
       await backends.close();
       await state.close();
     })());

@@ -3,6 +3,7 @@ import { WbxmlDecodeError, WbxmlEncodeError } from '../wbxml/index.js';
 import { CliUsageError, type CliIo } from './io.js';
 import { devicesCommand } from './devices.js';
 import { serveCommand } from './serve.js';
+import { traceCommand } from './trace.js';
 import { wbxmlCommand } from './wbxml.js';
 
 type Subcommand = (args: readonly string[], io: CliIo) => Promise<number>;
@@ -15,6 +16,10 @@ const SUBCOMMANDS: Readonly<Record<string, { run: Subcommand; summary: string }>
   devices: {
     run: devicesCommand,
     summary: 'devices list|wipe|remove|resync   manage devices (see `devices --help`)',
+  },
+  trace: {
+    run: traceCommand,
+    summary: 'trace show|replay <dir> …       read or replay a recorded device session',
   },
   wbxml: { run: wbxmlCommand, summary: 'wbxml decode|encode <file|->   convert between WBXML and XML' },
 };

@@ -11,7 +11,8 @@ import { decodeWbxml, encodeWbxml, WbxmlDecodeError, type WbxmlElement } from '.
 import { AuthError, normaliseUser, type Authenticator } from './auth.js';
 import { answerForError } from './error-response.js';
 import type { Metrics } from './metrics.js';
-import { parseEasQuery, QueryError } from './query.js';
+import type { TraceCapture } from './trace-capture.js';
+import { parseEasQuery, QueryError, type EasQuery } from './query.js';
 
 export const ACTIVESYNC_PATH = '/Microsoft-Server-ActiveSync';
 const WBXML_TYPE = 'application/vnd.ms-sync.wbxml';
@@ -28,8 +29,20 @@ export interface ActiveSyncOptions {
   bodyLimitBytes: number;
   queue: DeviceQueue;
   metrics: Metrics;
+  /** Records the exchanges of chosen devices as traces, when configured. */
+  capture?: TraceCapture;
   now?: () => Date;
 }
+
+interface PendingCapture {
+  user: string;
+  query: EasQuery;
+  startedAt: Date;
+  started: number;
+}
+
+// Requests of captured devices, for the onSend hook that writes their exchange.
+const captureOf = new WeakMap<FastifyRequest, PendingCapture>();
 
 // The command each request named, for the metrics hook (requests refused before parsing have none).
 const commandOf = new WeakMap<FastifyRequest, string>();
@@ -51,6 +64,38 @@ export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSync
       reply.elapsedTime / 1000,
     );
   });
+
+  const capture = options.capture;
+  if (capture !== undefined) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      const pending = captureOf.get(request);
+      if (pending === undefined) return payload;
+      const raw = Buffer.isBuffer(request.body) ? request.body : undefined;
+      const out = Buffer.isBuffer(payload) ? payload : undefined;
+      const isWbxml = (b: Buffer | undefined, type: unknown): boolean =>
+        b !== undefined && b.length > 0 && String(type ?? '').startsWith(WBXML_TYPE);
+      capture.record({
+        user: pending.user,
+        query: pending.query,
+        queryForm: /(^|[?&])Cmd=/.test(request.url) ? 'plain' : 'base64',
+        method: request.method,
+        headers: request.headers,
+        request:
+          raw === undefined || raw.length === 0
+            ? undefined
+            : isWbxml(raw, request.headers['content-type'])
+              ? safeDecode(raw)
+              : raw,
+        status: reply.statusCode,
+        responseHeaders: {},
+        response:
+          out !== undefined && isWbxml(out, reply.getHeader('content-type')) ? safeDecode(out) : undefined,
+        startedAt: pending.startedAt,
+        durationMs: performance.now() - pending.started,
+      });
+      return payload;
+    });
+  }
 
   app.options(ACTIVESYNC_PATH, async (request, reply) => {
     const principal = await authenticateOrReply(request, reply, options);
@@ -83,6 +128,9 @@ async function handlePost(
   } catch (e) {
     if (!(e instanceof QueryError)) throw e;
     return fail(reply, log, 400, `bad query: ${e.message}`);
+  }
+  if (options.capture?.wants(principal.id, query.deviceId)) {
+    captureOf.set(request, { user: principal.id, query, startedAt: new Date(), started: performance.now() });
   }
   if (query.user !== undefined && normaliseUser(query.user, options.mailDomain).id !== principal.id) {
     return fail(reply, log, 403, `query User ${query.user} is not the authenticated user`);
@@ -219,6 +267,14 @@ export async function authenticateOrReply(
     }
     log.warn({ reason: e.message }, 'authentication failed');
     reply.header('WWW-Authenticate', 'Basic realm="eas-gateway", charset="UTF-8"').code(401).send();
+    return undefined;
+  }
+}
+
+function safeDecode(bytes: Buffer): WbxmlElement | undefined {
+  try {
+    return decodeWbxml(bytes);
+  } catch {
     return undefined;
   }
 }

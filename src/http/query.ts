@@ -1,4 +1,9 @@
-import { versionFromByte, type ProtocolVersion } from '../protocol/version.js';
+import {
+  parseProtocolVersion,
+  versionByte,
+  versionFromByte,
+  type ProtocolVersion,
+} from '../protocol/version.js';
 
 /** The request parameters of MS-ASHTTP 2.2.1.1.1, whichever form the client used. */
 export interface EasQuery {
@@ -143,4 +148,56 @@ function parseBase64Query(value: string): EasQuery {
 function deviceIdText(b: Buffer): string {
   const printable = b.every((c) => c >= 0x21 && c <= 0x7e);
   return printable ? b.toString('latin1') : b.toString('hex').toUpperCase();
+}
+
+export interface Base64QueryInput {
+  cmd: string;
+  user?: string;
+  deviceId: string;
+  deviceType: string;
+  protocolVersion?: string;
+  policyKey?: string;
+  locale?: number;
+  params: Readonly<Record<string, string>>;
+}
+
+/** Writes the base64 form of MS-ASHTTP 2.2.1.1.1.1 (trace replay and tests speak it like iOS). */
+export function encodeBase64Query(q: Base64QueryInput): string {
+  const version = parseProtocolVersion(q.protocolVersion);
+  if (version === undefined)
+    throw new QueryError(`the base64 query needs a protocol version, got ${q.protocolVersion}`);
+  const code = Object.entries(COMMAND_CODES).find(([, name]) => name === q.cmd)?.[0];
+  if (code === undefined) throw new QueryError(`command ${q.cmd} has no base64 command code`);
+  const parts: Buffer[] = [Buffer.from([versionByte(version), Number(code)])];
+  const locale = Buffer.alloc(2);
+  locale.writeUInt16LE(q.locale ?? 0x0409);
+  parts.push(locale);
+  const field = (b: Buffer): void => {
+    parts.push(Buffer.from([b.length]), b);
+  };
+  // Sent as text: a binary id was read as its hex text, which reads back the same.
+  field(Buffer.from(q.deviceId, 'latin1'));
+  if (q.policyKey !== undefined && q.policyKey !== '0') {
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(Number(q.policyKey));
+    field(key);
+  } else parts.push(Buffer.from([0]));
+  field(Buffer.from(q.deviceType, 'utf8'));
+  const tags = Object.fromEntries(Object.entries(PARAMETER_TAGS).map(([tag, name]) => [name, Number(tag)]));
+  if (q.user !== undefined) parts.push(Buffer.from([tags.User!]), lengthPrefixed(q.user));
+  for (const [name, value] of Object.entries(q.params)) {
+    if (name === 'SaveInSent') {
+      if (value === 'T') parts.push(Buffer.from([tags.Options!, 1, 0x01]));
+      continue;
+    }
+    const tag = tags[name];
+    if (tag === undefined) throw new QueryError(`parameter ${name} has no base64 tag`);
+    parts.push(Buffer.from([tag]), lengthPrefixed(value));
+  }
+  return Buffer.concat(parts).toString('base64');
+}
+
+function lengthPrefixed(value: string): Buffer {
+  const b = Buffer.from(value, 'utf8');
+  return Buffer.concat([Buffer.from([b.length]), b]);
 }

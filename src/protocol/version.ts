@@ -26,3 +26,7 @@ export function versionFromByte(byte: number): ProtocolVersion | undefined {
 export function atLeast(version: ProtocolVersion, minimum: ProtocolVersion): boolean {
   return RANK[version] >= RANK[minimum];
 }
+
+export function versionByte(version: ProtocolVersion): number {
+  return RANK[version];
+}
