@@ -21,7 +21,8 @@ export interface GatewayConfig {
   davUrl: string | undefined;
   /** ManageSieve for out-of-office; empty to disable Oof. */
   sieve: { host: string; port: number } | undefined;
-  state: { driver: 'sqlite' | 'memory'; path: string };
+  /** SQLite file (one instance), PostgreSQL URL (several instances), or memory (tests). */
+  state: { driver: 'sqlite' | 'postgres' | 'memory'; path: string; url?: string };
   provisioning: { required: boolean; policy: Record<string, string | null> };
   /** Display names and aliases by primary address (Settings UserInformation). */
   users: Record<string, { displayName?: string; aliases?: string[] }>;
@@ -44,7 +45,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   smtp: { host: '127.0.0.1', port: 1587, secure: false },
   davUrl: 'http://127.0.0.1:5232/',
   sieve: { host: '127.0.0.1', port: 14190 },
-  state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite' },
+  state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
   provisioning: { required: true, policy: {} },
   users: {},
   authCacheSeconds: 60,
@@ -104,8 +105,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
             port: r.port('EAS_SIEVE_PORT', merged.sieve?.port ?? 4190),
           },
     state: {
-      driver: r.oneOf('EAS_STATE_DRIVER', merged.state.driver, ['sqlite', 'memory'] as const),
+      driver: r.oneOf('EAS_STATE_DRIVER', merged.state.driver, ['sqlite', 'postgres', 'memory'] as const),
       path: r.str('EAS_STATE_PATH', merged.state.path),
+      url: r.optional('EAS_STATE_URL', merged.state.url),
     },
     provisioning: {
       required: r.bool('EAS_PROVISIONING_REQUIRED', merged.provisioning.required),
@@ -128,6 +130,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       'trace',
     ] as const),
   };
+  if (c.state.driver === 'postgres' && !/^postgres(ql)?:\/\//.test(c.state.url ?? '')) {
+    problems.push('EAS_STATE_URL must be a postgres:// URL when EAS_STATE_DRIVER is postgres');
+  }
   if (c.davUrl !== undefined && !/^https?:\/\//.test(c.davUrl))
     problems.push(`davUrl must be an http(s) URL, got "${c.davUrl}"`);
   if (c.publicUrl !== undefined && !/^https?:\/\//.test(c.publicUrl))

@@ -6,6 +6,7 @@ import type { Backends, Credentials, UserBackends } from './backends/types.js';
 import { UserBackendsPool } from './backends/user-pool.js';
 import type { GatewayConfig } from './config.js';
 import { MemoryStateStore } from './state/memory/index.js';
+import { openPostgresStateStore } from './state/postgres/index.js';
 import { openSqliteStateStore } from './state/sqlite/index.js';
 import type { StateStore } from './state/types.js';
 
@@ -13,6 +14,8 @@ import type { StateStore } from './state/types.js';
 
 export async function openStateStore(config: GatewayConfig): Promise<StateStore> {
   if (config.state.driver === 'memory') return new MemoryStateStore();
+  if (config.state.driver === 'postgres')
+    return openPostgresStateStore({ connectionString: config.state.url ?? '' });
   return openSqliteStateStore(config.state.path);
 }
 

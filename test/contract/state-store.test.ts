@@ -1,8 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { MemoryStateStore } from '../../src/state/memory/index.js';
+import { openPostgresStateStore } from '../../src/state/postgres/index.js';
 import { openSqliteStateStore } from '../../src/state/sqlite/index.js';
 import type { StateStore } from '../../src/state/types.js';
 
@@ -26,7 +30,39 @@ function sqliteFactory(): Factory {
   };
 }
 
-const FACTORIES: Factory[] = [{ name: 'memory', open: async () => new MemoryStateStore() }, sqliteFactory()];
+// PostgreSQL from the test environment (test/env/start), each run in a schema of its own.
+const envFile = new URL('../env/run/env.json', import.meta.url);
+const pgUrl = existsSync(envFile)
+  ? `postgres://eas:eas@127.0.0.1:${(JSON.parse(readFileSync(envFile, 'utf8')) as { pgPort: number }).pgPort}/eas`
+  : undefined;
+const pgSchemas: string[] = [];
+
+function postgresFactory(url: string): Factory {
+  let schema = '';
+  return {
+    name: 'postgres',
+    open: () => {
+      schema = `t_${randomBytes(6).toString('hex')}`;
+      pgSchemas.push(schema);
+      return openPostgresStateStore({ connectionString: url, schema });
+    },
+    reopen: () => openPostgresStateStore({ connectionString: url, schema }),
+  };
+}
+
+afterAll(async () => {
+  if (pgUrl === undefined || pgSchemas.length === 0) return;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  for (const schema of pgSchemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+const FACTORIES: Factory[] = [
+  { name: 'memory', open: async () => new MemoryStateStore() },
+  sqliteFactory(),
+  ...(pgUrl === undefined ? [] : [postgresFactory(pgUrl)]),
+];
 
 const alice = { user: 'alice@example.test', deviceId: 'PHONE1' };
 const touch = { deviceType: 'iPhone', userAgent: 'Apple-iPhone/2101', protocolVersion: '16.1' };
@@ -212,5 +248,45 @@ describe('SQLite schema migrations', () => {
     await expect(openSqliteStateStore(path)).rejects.toThrow(
       /schema version 99, this gateway knows 1: upgrade the gateway/,
     );
+  });
+});
+
+describe.skipIf(pgUrl === undefined)('PostgreSQL across gateway instances', () => {
+  it('lets two instances race on one SyncKey and one folder without losing or doubling anything', async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    pgSchemas.push(schema);
+    const [a, b] = await Promise.all([
+      openPostgresStateStore({ connectionString: pgUrl!, schema }),
+      openPostgresStateStore({ connectionString: pgUrl!, schema }),
+    ]);
+    try {
+      const firsts = await Promise.all([
+        a.commitSyncState(alice, 'h', null, { syncKey: 'a1', snapshot: {} }),
+        b.commitSyncState(alice, 'h', null, { syncKey: 'b1', snapshot: {} }),
+      ]);
+      expect(firsts.sort()).toEqual(['committed', 'conflict']);
+      const winner = (await a.loadSyncState(alice, 'h', 'a1')) ? 'a1' : 'b1';
+      const seconds = await Promise.all(
+        [a, b, a, b].map((s, i) =>
+          s.commitSyncState(
+            alice,
+            'h',
+            { syncKey: winner, which: 'current' },
+            { syncKey: `n${i}`, snapshot: {} },
+          ),
+        ),
+      );
+      expect(seconds.filter((r) => r === 'committed')).toHaveLength(1);
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? a : b).collectionIdFor('alice', `mail|k${i % 5}`),
+        ),
+      );
+      for (let i = 0; i < 20; i++) expect(ids[i]).toBe(ids[i % 5]);
+      expect(new Set(ids).size).toBe(5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -10,10 +10,10 @@ import {
   type StateStore,
   type SyncBase,
   type SyncState,
-  type WipeState,
 } from '../types.js';
-import { openSqlite, type Row, type SqliteDb, type SqlValue } from './driver.js';
+import { openSqlite, type SqliteDb, type SqlValue } from './driver.js';
 import { MIGRATIONS } from './migrations.js';
+import { DEVICE_COLUMNS, deviceOf, PATCH_COLUMNS, patchValue } from '../device-row.js';
 
 /** Opens (creating and migrating) the SQLite state file: the default, single-instance store. */
 export async function openSqliteStateStore(
@@ -50,16 +50,6 @@ function migrate(db: SqliteDb): void {
     });
   });
 }
-
-const DEVICE_COLUMNS =
-  'user, device_id, device_type, user_agent, protocol_version, first_seen, last_seen, policy_key, pending_policy_key, wipe, device_information';
-
-const PATCH_COLUMNS: Readonly<Record<keyof DevicePatch, string>> = {
-  policyKey: 'policy_key',
-  pendingPolicyKey: 'pending_policy_key',
-  wipe: 'wipe',
-  deviceInformation: 'device_information',
-};
 
 class SqliteStateStore implements StateStore {
   constructor(
@@ -99,11 +89,8 @@ class SqliteStateStore implements StateStore {
     const values: SqlValue[] = [];
     for (const [key, column] of Object.entries(PATCH_COLUMNS) as [keyof DevicePatch, string][]) {
       if (!(key in patch)) continue;
-      const v = patch[key];
       sets.push(`${column} = ?`);
-      values.push(
-        v === undefined ? (key === 'wipe' ? 'none' : null) : typeof v === 'object' ? JSON.stringify(v) : v,
-      );
+      values.push(patchValue(key, patch[key]));
     }
     if (sets.length === 0) return;
     this.db.run(
@@ -293,25 +280,4 @@ class SqliteStateStore implements StateStore {
   async close(): Promise<void> {
     this.db.close();
   }
-}
-
-function deviceOf(r: Row): DeviceRecord {
-  const text = (v: SqlValue | undefined): string | undefined =>
-    v === null || v === undefined ? undefined : String(v);
-  return {
-    user: String(r.user),
-    deviceId: String(r.device_id),
-    deviceType: text(r.device_type),
-    userAgent: text(r.user_agent),
-    protocolVersion: text(r.protocol_version),
-    firstSeen: new Date(Number(r.first_seen)),
-    lastSeen: new Date(Number(r.last_seen)),
-    policyKey: text(r.policy_key),
-    pendingPolicyKey: text(r.pending_policy_key),
-    wipe: (text(r.wipe) ?? 'none') as WipeState,
-    deviceInformation:
-      r.device_information == null
-        ? undefined
-        : (JSON.parse(String(r.device_information)) as Record<string, string>),
-  };
 }
