@@ -116,3 +116,8 @@ export interface StateStore
 export class StateStoreError extends Error {
   override readonly name = 'StateStoreError';
 }
+
+/** Compare-and-set precondition shared by the stores: does `base` still describe the stored slots? */
+export function baseMatches(slots: ReadonlyMap<string, string>, base: SyncBase | null): boolean {
+  return base === null ? !slots.has('current') : slots.get(base.which) === base.syncKey;
+}

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  baseMatches,
   StateStoreError,
   type DevicePatch,
   type DeviceRecord,
@@ -257,7 +258,7 @@ class PostgresStateStore implements StateStore {
           c,
         );
         const slots = new Map(rows.map((r) => [String(r.slot), String(r.sync_key)]));
-        if (base === null ? slots.has('current') : slots.get(base.which) !== base.syncKey) return 'conflict';
+        if (!baseMatches(slots, base)) return 'conflict';
         if (base?.which === 'current') {
           await c.query(
             `DELETE FROM sync_states WHERE "user" = $1 AND device_id = $2 AND scope = $3 AND slot = 'previous'`,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  baseMatches,
   StateStoreError,
   type DevicePatch,
   type DeviceRecord,
@@ -195,7 +196,7 @@ class SqliteStateStore implements StateStore {
           )
           .map((r) => [String(r.slot), String(r.sync_key)]),
       );
-      if (base === null ? slots.has('current') : slots.get(base.which) !== base.syncKey) return 'conflict';
+      if (!baseMatches(slots, base)) return 'conflict';
       if (base?.which === 'current') {
         this.db.run(
           "DELETE FROM sync_states WHERE user = ? AND device_id = ? AND scope = ? AND slot = 'previous'",
