@@ -260,6 +260,15 @@ describe.skipIf(pgUrl === undefined)('PostgreSQL across gateway instances', () =
       openPostgresStateStore({ connectionString: pgUrl!, schema }),
     ]);
     try {
+      // Twenty races of a first commit: exactly one instance wins each (a READ COMMITTED
+      // race once let both win).
+      for (let i = 0; i < 20; i++) {
+        const results = await Promise.all([
+          a.commitSyncState(alice, `race${i}`, null, { syncKey: 'a1', snapshot: {} }),
+          b.commitSyncState(alice, `race${i}`, null, { syncKey: 'b1', snapshot: {} }),
+        ]);
+        expect(results.sort()).toEqual(['committed', 'conflict']);
+      }
       const firsts = await Promise.all([
         a.commitSyncState(alice, 'h', null, { syncKey: 'a1', snapshot: {} }),
         b.commitSyncState(alice, 'h', null, { syncKey: 'b1', snapshot: {} }),

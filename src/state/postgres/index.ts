@@ -44,10 +44,7 @@ export async function openPostgresStateStore(
   });
   pool.on('error', () => undefined);
   try {
-    await withClient(pool, async (c) => {
-      if (schema !== undefined) await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await migrate(c);
-    });
+    await withClient(pool, (c) => migrate(c, schema));
   } catch (e) {
     await pool.end();
     throw new StateStoreError(`cannot open the PostgreSQL state store: ${(e as Error).message}`, {
@@ -66,9 +63,12 @@ async function withClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>
   }
 }
 
-async function migrate(c: pg.PoolClient): Promise<void> {
+async function migrate(c: pg.PoolClient, schema: string | undefined): Promise<void> {
+  // Instances starting together: one creates and migrates, the others wait (CREATE … IF NOT
+  // EXISTS alone races in PostgreSQL's catalog).
   await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
+    if (schema !== undefined) await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await c.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
     );
@@ -268,7 +268,9 @@ class PostgresStateStore implements StateStore {
             `UPDATE sync_states SET slot = 'previous' WHERE "user" = $1 AND device_id = $2 AND scope = $3 AND slot = 'current'`,
             key,
           );
-        } else {
+        } else if (base !== null) {
+          // A replay replaces the unacknowledged current; a first commit (base null) only inserts,
+          // so a racing first commit meets the primary key instead of deleting the winner's row.
           await c.query(
             `DELETE FROM sync_states WHERE "user" = $1 AND device_id = $2 AND scope = $3 AND slot = 'current'`,
             key,
