@@ -4,7 +4,7 @@ import { activeSyncRoutes } from './http/activesync.js';
 import { autodiscoverRoutes } from './http/autodiscover.js';
 import { Authenticator, normaliseUser } from './http/auth.js';
 import { TraceCapture } from './http/trace-capture.js';
-import { Metrics, opsRoutes } from './http/metrics.js';
+import { Metrics, opsRoutes, type Readiness } from './http/metrics.js';
 import { makePolicy } from './protocol/policy.js';
 import type { GatewayConfig } from './config.js';
 import type { StateStore } from './state/types.js';
@@ -55,7 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     cacheSeconds: config.authCacheSeconds,
   });
 
-  await fastify.register(opsRoutes, { metrics, ready: async () => true });
+  await fastify.register(opsRoutes, { metrics, ready: () => readiness(deps) });
   await fastify.register(activeSyncRoutes, {
     authenticator,
     backends: deps.backends,
@@ -74,4 +74,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     publicBase: (request) => config.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`,
   });
   return { fastify, queue, capture };
+}
+
+async function readiness(deps: AppDeps): Promise<Readiness> {
+  const checks: Record<string, string> = {};
+  try {
+    // Any read proves the store answers; no device has an empty id.
+    await deps.state.getDevice({ user: '', deviceId: '' });
+    checks.state = 'ok';
+  } catch (e) {
+    checks.state = e instanceof Error ? e.message : String(e);
+  }
+  if (deps.backends.reachable !== undefined) {
+    checks.imap = (await deps.backends.reachable(AbortSignal.timeout(3000)).catch(() => false))
+      ? 'ok'
+      : 'unreachable';
+  }
+  return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
 }

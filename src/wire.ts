@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { DavCollectionStore } from './backends/dav/index.js';
 import { ImapMailStore, verifyImapLogin, type ImapConfig } from './backends/imap/index.js';
@@ -60,6 +61,21 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
   return {
     verifyLogin: (credentials, signal) => verifyImapLogin(imap, credentials, signal),
     forUser: (credentials) => pool.get(credentials),
+    reachable: (signal) => tcpReachable(config.imap.host, config.imap.port, signal),
     close: () => pool.closeAll(),
   };
+}
+
+/** Opens and closes a TCP connection: enough to know the server is there, without a login. */
+function tcpReachable(host: string, port: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    signal?.addEventListener('abort', () => done(false), { once: true });
+  });
 }

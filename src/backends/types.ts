@@ -90,5 +90,7 @@ export interface Backends {
   /** Checks a login against the mail server; throws BackendError('auth') or ('temporary'). */
   verifyLogin(credentials: Credentials, signal?: AbortSignal): Promise<void>;
   forUser(credentials: Credentials): UserBackends;
+  /** Whether the mail server answers at all (no login), for readiness checks. */
+  reachable?(signal?: AbortSignal): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -41,6 +41,9 @@ interface PendingCapture {
   started: number;
 }
 
+// Who sent each request, for the per-request log line.
+const requestInfoOf = new WeakMap<FastifyRequest, { user: string; deviceId: string }>();
+
 // Requests of captured devices, for the onSend hook that writes their exchange.
 const captureOf = new WeakMap<FastifyRequest, PendingCapture>();
 
@@ -58,10 +61,18 @@ export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSync
   );
 
   app.addHook('onResponse', async (request, reply) => {
-    options.metrics.observe(
-      commandOf.get(request) ?? request.method,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
+    const command = commandOf.get(request) ?? request.method;
+    options.metrics.observe(command, reply.statusCode, reply.elapsedTime / 1000);
+    const who = requestInfoOf.get(request);
+    request.log.info(
+      {
+        cmd: command,
+        user: who?.user,
+        deviceId: who?.deviceId,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'eas request',
     );
   });
 
@@ -129,6 +140,7 @@ async function handlePost(
     if (!(e instanceof QueryError)) throw e;
     return fail(reply, log, 400, `bad query: ${e.message}`);
   }
+  requestInfoOf.set(request, { user: principal.id, deviceId: query.deviceId });
   if (options.capture?.wants(principal.id, query.deviceId)) {
     captureOf.set(request, { user: principal.id, query, startedAt: new Date(), started: performance.now() });
   }

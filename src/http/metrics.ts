@@ -55,13 +55,20 @@ export class Metrics {
   }
 }
 
+export interface Readiness {
+  ok: boolean;
+  checks: Record<string, 'ok' | string>;
+}
+
 export async function opsRoutes(
   app: FastifyInstance,
-  options: { metrics: Metrics; ready: () => Promise<boolean> },
+  options: { metrics: Metrics; ready: () => Promise<Readiness> },
 ): Promise<void> {
-  app.get('/healthz', async (_req, reply) => {
-    const ok = await options.ready();
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
+  // Alive: the process answers. Ready: the state store and the mail server answer too.
+  app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const r = await options.ready();
+    return reply.code(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'unavailable', checks: r.checks });
   });
   app.get('/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(options.metrics.render()),

@@ -219,6 +219,9 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('30');
       expect(await downState.listDevices()).toEqual([]);
+      const ready = await fastify.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks).toEqual({ state: 'ok', imap: 'unreachable' });
     } finally {
       await fastify.close();
       await downBackends.close();

@@ -82,6 +82,7 @@ describe.skipIf(!existsSync(cli))('eas-gateway serve', () => {
     expect(options.headers['ms-asprotocolversions']).toBe('12.0,12.1,14.0,14.1,16.0,16.1');
     expect((await call('OPTIONS', '/Microsoft-Server-ActiveSync', 'wrong')).status).toBe(401);
     expect((await call('GET', '/healthz', 'password')).status).toBe(200);
+    expect((await call('GET', '/readyz', 'password')).status).toBe(200);
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

@@ -118,6 +118,9 @@ describe('HTTP surface (MS-ASHTTP)', () => {
   it('serves /healthz and Prometheus /metrics', async () => {
     await eas(t.app, { cmd: 'Provision', body: provisionRequest() });
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    const ready = await t.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { state: 'ok' } });
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/eas_requests_total\{command="Provision",status="200"\} 1/);
   });
