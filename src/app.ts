@@ -4,6 +4,7 @@ import { activeSyncRoutes } from './http/activesync.js';
 import { autodiscoverRoutes } from './http/autodiscover.js';
 import { Authenticator, normaliseUser } from './http/auth.js';
 import { TraceCapture } from './http/trace-capture.js';
+import { ConcurrentRequestLimit } from './http/user-limits.js';
 import { Metrics, opsRoutes, type Readiness } from './http/metrics.js';
 import { makePolicy } from './protocol/policy.js';
 import type { GatewayConfig } from './config.js';
@@ -66,6 +67,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimitBytes: config.bodyLimitBytes,
     queue,
     metrics,
+    limits: {
+      concurrent: new ConcurrentRequestLimit(config.limits.concurrentRequestsPerUser),
+      devicesPerUser: config.limits.devicesPerUser,
+    },
     capture,
     now: deps.now,
   });

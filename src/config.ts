@@ -27,6 +27,8 @@ export interface GatewayConfig {
   /** Display names and aliases by primary address (Settings UserInformation). */
   users: Record<string, { displayName?: string; aliases?: string[] }>;
   authCacheSeconds: number;
+  /** Per-user limits, like Exchange's throttling: requests at once (per instance) and devices. */
+  limits: { concurrentRequestsPerUser: number; devicesPerUser: number };
   /** Trace capture (src/trace/format.ts): off unless a directory is set. */
   trace: { dir: string | undefined; all: boolean; users: string[]; devices: string[]; redactBodies: boolean };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   provisioning: { required: true, policy: {} },
   users: {},
   authCacheSeconds: 60,
+  limits: { concurrentRequestsPerUser: 20, devicesPerUser: 100 },
   trace: { dir: undefined, all: false, users: [], devices: [], redactBodies: true },
   logLevel: 'info',
 };
@@ -114,6 +117,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       policy: merged.provisioning.policy,
     },
     authCacheSeconds: r.int('EAS_AUTH_CACHE_SECONDS', merged.authCacheSeconds, 0),
+    limits: {
+      concurrentRequestsPerUser: r.int(
+        'EAS_MAX_CONCURRENT_REQUESTS_PER_USER',
+        merged.limits.concurrentRequestsPerUser,
+        1,
+      ),
+      devicesPerUser: r.int('EAS_MAX_DEVICES_PER_USER', merged.limits.devicesPerUser, 1),
+    },
     trace: {
       dir: r.optional('EAS_TRACE_DIR', merged.trace.dir),
       all: r.bool('EAS_TRACE_ALL', merged.trace.all),

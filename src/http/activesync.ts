@@ -3,6 +3,7 @@ import type { Backends } from '../backends/types.js';
 import type { CommandSpec } from '../protocol/command.js';
 import type { CommandContext, Log, Principal, ProtocolSettings } from '../protocol/context.js';
 import { checkNotWiped, checkProvisioned } from '../protocol/provisioning.js';
+import { CommonStatus, EasError } from '../protocol/status.js';
 import { commandFor, implementedCommands } from '../protocol/registry.js';
 import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../protocol/version.js';
 import type { StateStore } from '../state/types.js';
@@ -11,6 +12,7 @@ import { decodeWbxml, encodeWbxml, WbxmlDecodeError, type WbxmlElement } from '.
 import { AuthError, normaliseUser, type Authenticator } from './auth.js';
 import { answerForError } from './error-response.js';
 import type { Metrics } from './metrics.js';
+import type { ConcurrentRequestLimit } from './user-limits.js';
 import type { TraceCapture } from './trace-capture.js';
 import { parseEasQuery, QueryError, type EasQuery } from './query.js';
 
@@ -29,6 +31,7 @@ export interface ActiveSyncOptions {
   bodyLimitBytes: number;
   queue: DeviceQueue;
   metrics: Metrics;
+  limits: { concurrent: ConcurrentRequestLimit; devicesPerUser: number };
   /** Records the exchanges of chosen devices as traces, when configured. */
   capture?: TraceCapture;
   now?: () => Date;
@@ -132,7 +135,24 @@ async function handlePost(
   const log = request.log as Log;
   const principal = await authenticateOrReply(request, reply, options);
   if (principal === undefined) return reply;
+  if (!options.limits.concurrent.enter(principal.id)) {
+    reply.header('Retry-After', '5');
+    return fail(reply, log, 503, `too many requests at once for ${principal.id}`);
+  }
+  try {
+    return await handleAuthenticated(request, reply, options, principal, log);
+  } finally {
+    options.limits.concurrent.leave(principal.id);
+  }
+}
 
+async function handleAuthenticated(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: ActiveSyncOptions,
+  principal: Principal,
+  log: Log,
+): Promise<FastifyReply> {
   let query;
   try {
     query = parseEasQuery(request.url.slice(request.url.indexOf('?') + 1 || request.url.length));
@@ -187,6 +207,7 @@ async function handlePost(
           userAgent,
           protocolVersion: version,
         });
+        if (record.firstSeen.getTime() === record.lastSeen.getTime()) await admitNewDevice(options, device);
         checkNotWiped(record);
         if (spec.needsProvisioning && options.provisioningRequired) checkProvisioned(record, policyKey);
         const ctx: CommandContext = {
@@ -230,6 +251,17 @@ async function handlePost(
     }
     return sendError(reply, log, e, version, spec);
   }
+}
+
+/** MS-ASCMD 2.2.2 Status 177: a user may not bring more devices than the configured limit. */
+async function admitNewDevice(
+  options: ActiveSyncOptions,
+  device: { user: string; deviceId: string },
+): Promise<void> {
+  const count = (await options.state.listDevices(device.user)).length;
+  if (count <= options.limits.devicesPerUser) return;
+  await options.state.removeDevice(device);
+  throw new EasError(CommonStatus.MaximumDevicesReached, `${device.user} already has ${count - 1} devices`);
 }
 
 function sendError(

@@ -32,6 +32,7 @@ const HTTP_FOR_COMMON_STATUS: Readonly<Record<number, number>> = {
   [CommonStatus.DeviceIsBlockedForThisUser]: 403,
   [CommonStatus.AccessDenied]: 403,
   [CommonStatus.CommandNotSupported]: 501,
+  [CommonStatus.MaximumDevicesReached]: 403,
   [CommonStatus.VersionNotSupported]: 400,
 };
 
