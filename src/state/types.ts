@@ -72,11 +72,19 @@ export interface SyncState {
 export interface SyncBase {
   readonly syncKey: string;
   readonly which: 'current' | 'previous';
+  /**
+   * For a replay: the current key seen beside the previous one when it was loaded. Two replays
+   * of one key racing (on two gateway instances) then cannot both win: the second finds the
+   * current key replaced.
+   */
+  readonly currentKey?: string;
 }
 
 export interface LoadedSyncState {
   readonly state: SyncState;
   readonly which: 'current' | 'previous';
+  /** With `which` 'previous': the key of the current state beside it. */
+  readonly currentKey?: string;
 }
 
 export interface SyncStateStore {
@@ -119,5 +127,27 @@ export class StateStoreError extends Error {
 
 /** Compare-and-set precondition shared by the stores: does `base` still describe the stored slots? */
 export function baseMatches(slots: ReadonlyMap<string, string>, base: SyncBase | null): boolean {
-  return base === null ? !slots.has('current') : slots.get(base.which) === base.syncKey;
+  if (base === null) return !slots.has('current');
+  if (slots.get(base.which) !== base.syncKey) return false;
+  return (
+    base.which === 'current' || base.currentKey === undefined || slots.get('current') === base.currentKey
+  );
+}
+
+/** The loaded state for `syncKey` among a scope's stored slots (at most a current and a previous). */
+export function pickSlot(
+  rows: readonly { slot: string; syncKey: string; snapshot: unknown }[],
+  syncKey: string,
+  parse: (stored: unknown) => unknown = (stored) => stored,
+): LoadedSyncState | undefined {
+  const row = rows.find((r) => r.syncKey === syncKey);
+  if (row === undefined) return undefined;
+  const state = { syncKey, snapshot: parse(row.snapshot) };
+  if (row.slot !== 'previous') return { state, which: 'current' };
+  const current = rows.find((r) => r.slot === 'current')?.syncKey;
+  return {
+    state,
+    which: 'previous',
+    ...(current !== undefined ? { currentKey: current } : {}),
+  };
 }

@@ -142,6 +142,7 @@ describe.each(FACTORIES)('StateStore contract: $name', (factory) => {
     expect(await store.loadSyncState(alice, 'h', 'k1')).toEqual({
       state: { syncKey: 'k1', snapshot: { a: 1 } },
       which: 'previous',
+      currentKey: 'k2',
     });
     expect(await store.loadSyncState(alice, 'h', 'k2')).toEqual({
       state: { syncKey: 'k2', snapshot: { a: 2 } },
@@ -186,6 +187,30 @@ describe.each(FACTORIES)('StateStore contract: $name', (factory) => {
       store.commitSyncState(alice, 'h', { syncKey: 'k1', which: 'current' }, { syncKey: 'b', snapshot: {} }),
     ]);
     expect(results.sort()).toEqual(['committed', 'conflict']);
+  });
+
+  it('lets only one of two replays of the same previous key win, even one after the other', async () => {
+    await store.commitSyncState(alice, 'r', null, { syncKey: 'k1', snapshot: {} });
+    await store.commitSyncState(
+      alice,
+      'r',
+      { syncKey: 'k1', which: 'current' },
+      { syncKey: 'k2', snapshot: {} },
+    );
+    const seenA = await store.loadSyncState(alice, 'r', 'k1');
+    const seenB = await store.loadSyncState(alice, 'r', 'k1');
+    const base = (seen: typeof seenA) => ({
+      syncKey: 'k1',
+      which: 'previous' as const,
+      currentKey: seen!.currentKey,
+    });
+    expect(await store.commitSyncState(alice, 'r', base(seenA), { syncKey: 'a', snapshot: {} })).toBe(
+      'committed',
+    );
+    expect(await store.commitSyncState(alice, 'r', base(seenB), { syncKey: 'b', snapshot: {} })).toBe(
+      'conflict',
+    );
+    expect((await store.loadSyncState(alice, 'r', 'a'))?.which).toBe('current');
   });
 
   it('lands many parallel commits of different scopes', async () => {

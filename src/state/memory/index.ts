@@ -8,6 +8,7 @@ import type {
   SyncBase,
   SyncState,
 } from '../types.js';
+import { baseMatches, pickSlot } from '../types.js';
 
 const deviceKey = (d: DeviceRef): string => `${d.user}\0${d.deviceId}`;
 
@@ -120,9 +121,11 @@ export class MemoryStateStore implements StateStore {
     syncKey: string,
   ): Promise<LoadedSyncState | undefined> {
     const slot = this.sync.get(deviceKey(device))?.get(scope);
-    if (slot?.current?.syncKey === syncKey) return { state: clone(slot.current), which: 'current' };
-    if (slot?.previous?.syncKey === syncKey) return { state: clone(slot.previous), which: 'previous' };
-    return undefined;
+    const rows = (['current', 'previous'] as const).flatMap((name) => {
+      const s = slot?.[name];
+      return s ? [{ slot: name, syncKey: s.syncKey, snapshot: clone(s.snapshot) }] : [];
+    });
+    return pickSlot(rows, syncKey);
   }
 
   async commitSyncState(
@@ -135,16 +138,13 @@ export class MemoryStateStore implements StateStore {
     const scopes = this.sync.get(k) ?? new Map<string, Slot>();
     const slot = scopes.get(scope) ?? {};
     const stored = clone(next);
-    if (base === null) {
-      if (slot.current !== undefined) return 'conflict';
-      scopes.set(scope, { current: stored });
-    } else if (base.which === 'current') {
-      if (slot.current?.syncKey !== base.syncKey) return 'conflict';
-      scopes.set(scope, { current: stored, previous: slot.current });
-    } else {
-      if (slot.previous?.syncKey !== base.syncKey) return 'conflict';
-      scopes.set(scope, { current: stored, previous: slot.previous });
-    }
+    const slots = new Map<string, string>();
+    if (slot.current) slots.set('current', slot.current.syncKey);
+    if (slot.previous) slots.set('previous', slot.previous.syncKey);
+    if (!baseMatches(slots, base)) return 'conflict';
+    if (base === null) scopes.set(scope, { current: stored });
+    else if (base.which === 'current') scopes.set(scope, { current: stored, previous: slot.current });
+    else scopes.set(scope, { current: stored, previous: slot.previous });
     this.sync.set(k, scopes);
     return 'committed';
   }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import {
   baseMatches,
+  pickSlot,
   StateStoreError,
   type DevicePatch,
   type DeviceRecord,
@@ -232,15 +233,15 @@ class PostgresStateStore implements StateStore {
     scope: string,
     syncKey: string,
   ): Promise<LoadedSyncState | undefined> {
-    const [row] = await this.rows(
-      'SELECT slot, snapshot FROM sync_states WHERE "user" = $1 AND device_id = $2 AND scope = $3 AND sync_key = $4',
-      [device.user, device.deviceId, scope, syncKey],
+    const rows = await this.rows(
+      'SELECT slot, sync_key, snapshot FROM sync_states WHERE "user" = $1 AND device_id = $2 AND scope = $3',
+      [device.user, device.deviceId, scope],
     );
-    if (row === undefined) return undefined;
-    return {
-      state: { syncKey, snapshot: JSON.parse(String(row.snapshot)) },
-      which: row.slot === 'previous' ? 'previous' : 'current',
-    };
+    return pickSlot(
+      rows.map((r) => ({ slot: String(r.slot), syncKey: String(r.sync_key), snapshot: r.snapshot })),
+      syncKey,
+      (raw) => JSON.parse(String(raw)),
+    );
   }
 
   async commitSyncState(

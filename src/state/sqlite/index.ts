@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   baseMatches,
+  pickSlot,
   StateStoreError,
   type DevicePatch,
   type DeviceRecord,
@@ -165,18 +166,17 @@ class SqliteStateStore implements StateStore {
     scope: string,
     syncKey: string,
   ): Promise<LoadedSyncState | undefined> {
-    const row = this.db.get(
-      'SELECT slot, snapshot FROM sync_states WHERE user = ? AND device_id = ? AND scope = ? AND sync_key = ?',
+    const rows = this.db.all(
+      'SELECT slot, sync_key, snapshot FROM sync_states WHERE user = ? AND device_id = ? AND scope = ?',
       device.user,
       device.deviceId,
       scope,
-      syncKey,
     );
-    if (row === undefined) return undefined;
-    return {
-      state: { syncKey, snapshot: JSON.parse(String(row.snapshot)) },
-      which: row.slot === 'previous' ? 'previous' : 'current',
-    };
+    return pickSlot(
+      rows.map((r) => ({ slot: String(r.slot), syncKey: String(r.sync_key), snapshot: r.snapshot })),
+      syncKey,
+      (raw) => JSON.parse(String(raw)),
+    );
   }
 
   async commitSyncState(
