@@ -1,4 +1,5 @@
 import type { DavCollectionKind, MailFolderRole } from '../model/folder-type.js';
+import type { BodyFetch, MailMessage } from '../model/mail-message.js';
 import type { OofSettings } from '../model/oof.js';
 
 // Narrow interfaces the engine and the commands see; implementations live in backends/<kind>/.
@@ -53,6 +54,87 @@ export interface MailStore {
   deleteFolder(key: string, signal?: AbortSignal): Promise<void>;
 }
 
+/** Where a mail folder stands (RFC 3501 STATUS, RFC 7162 HIGHESTMODSEQ). */
+export interface MailboxState {
+  readonly uidValidity: number;
+  readonly uidNext: number;
+  /** Undefined when the server keeps no mod-sequences for the folder (no CONDSTORE). */
+  readonly highestModseq: bigint | undefined;
+  readonly messages: number;
+}
+
+export interface MessageFlags {
+  readonly uid: number;
+  readonly flags: readonly string[];
+  readonly modseq?: bigint;
+  readonly internalDate?: Date;
+}
+
+/** What changed in a folder since a mod-sequence (RFC 7162 CHANGEDSINCE with VANISHED). */
+export interface MailboxDelta {
+  readonly state: MailboxState;
+  /** New messages and messages whose flags changed. */
+  readonly changed: readonly MessageFlags[];
+  /** UIDs expunged since then; may name UIDs the caller never saw. */
+  readonly vanished: readonly number[];
+}
+
+/** Per-message access to one user's mail folders; folders are named by MailFolder.key. */
+export interface MessageStore {
+  mailboxState(folderKey: string, signal?: AbortSignal): Promise<MailboxState>;
+  /** UIDs of the messages received on or after `since` (all when undefined), oldest first. */
+  searchUids(
+    folderKey: string,
+    since: Date | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ state: MailboxState; uids: number[] }>;
+  /** Changes after `modseq`; requires `state.highestModseq` to be defined. */
+  changesSince(folderKey: string, modseq: bigint, signal?: AbortSignal): Promise<MailboxDelta>;
+  /** Flags of the given UIDs (all messages when `uids` is undefined); missing UIDs are left out. */
+  listFlags(
+    folderKey: string,
+    uids: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ state: MailboxState; messages: MessageFlags[] }>;
+  /** Envelope, structure, flags and `headerFields` of each UID that still exists, in UID order. */
+  fetchMessages(
+    folderKey: string,
+    uids: readonly number[],
+    headerFields: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<MailMessage[]>;
+  /** Raw (transfer-encoded) body pieces per UID, keyed by bodyFetchKey. */
+  fetchBodies(
+    folderKey: string,
+    requests: ReadonlyMap<number, readonly BodyFetch[]>,
+    signal?: AbortSignal,
+  ): Promise<Map<number, Map<string, Uint8Array>>>;
+  /** Adds and removes flags; returns each UID's mod-sequence afterwards (when the server has them). */
+  storeFlags(
+    folderKey: string,
+    uids: readonly number[],
+    add: readonly string[],
+    remove: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Map<number, bigint>>;
+  /** Moves messages; returns source UID → destination UID for those the server reported (UIDPLUS). */
+  moveMessages(
+    folderKey: string,
+    uids: readonly number[],
+    targetKey: string,
+    signal?: AbortSignal,
+  ): Promise<Map<number, number>>;
+  /** Deletes for good (\\Deleted then UID EXPUNGE of just these). */
+  expungeMessages(folderKey: string, uids: readonly number[], signal?: AbortSignal): Promise<void>;
+  /** Adds a message; returns its UID when the server reports it (UIDPLUS). */
+  appendMessage(
+    folderKey: string,
+    raw: Uint8Array,
+    flags: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<number | undefined>;
+}
+
 /** A CalDAV or CardDAV collection; `key` is derived from its URL path. */
 export interface DavCollection {
   readonly key: string;
@@ -76,7 +158,7 @@ export interface OofStore {
 
 /** Everything one user's requests reach; made per request from the user's credentials. */
 export interface UserBackends {
-  readonly mail: MailStore;
+  readonly mail: MailStore & MessageStore;
   /** CalDAV calendars and task lists, when configured. */
   readonly calendars?: CollectionStore;
   /** CardDAV address books, when configured. */

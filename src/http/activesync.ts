@@ -201,7 +201,7 @@ async function handleAuthenticated(
   try {
     const answer = await options.queue.run(
       `${device.user}\0${device.deviceId}`,
-      async (signal) => {
+      async (signal, markWaiting) => {
         const record = await options.state.touchDevice(device, {
           deviceType: query.deviceType,
           userAgent,
@@ -233,6 +233,7 @@ async function handleAuthenticated(
           }) as Log,
           now: options.now ?? (() => new Date()),
           signal,
+          markWaiting,
         };
         return spec.run(input, ctx);
       },

@@ -46,4 +46,6 @@ export interface CommandContext {
   readonly now: () => Date;
   /** Fires when the client disconnects or a newer request from the same device supersedes this one. */
   readonly signal: AbortSignal;
+  /** Marks the request as only waiting for changes, so a newer one from the device ends it. */
+  readonly markWaiting?: (waiting: boolean) => void;
 }

@@ -1,8 +1,12 @@
 import type { CommandSpec } from './command.js';
 import { folderCreateCommand, folderDeleteCommand, folderUpdateCommand } from './commands/folder-change.js';
 import { folderSyncCommand } from './commands/folder-sync.js';
+import { getItemEstimateCommand } from './commands/get-item-estimate.js';
+import { itemOperationsCommand } from './commands/item-operations.js';
+import { moveItemsCommand } from './commands/move-items.js';
 import { provisionCommand } from './commands/provision.js';
 import { settingsCommand } from './commands/settings.js';
+import { syncCommand } from './commands/sync.js';
 
 // The commands this server implements. OPTIONS announces exactly these (MS-ASHTTP 2.2.4
 // MS-ASProtocolCommands), so a client never tries one that would fail.
@@ -11,8 +15,12 @@ const COMMANDS: readonly CommandSpec[] = [
   folderCreateCommand,
   folderUpdateCommand,
   folderDeleteCommand,
+  getItemEstimateCommand,
+  itemOperationsCommand,
+  moveItemsCommand,
   provisionCommand,
   settingsCommand,
+  syncCommand,
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

@@ -4,16 +4,43 @@ import {
   type CollectionStore,
   type Credentials,
   type DavCollection,
+  type MailboxDelta,
+  type MailboxState,
   type MailFolder,
   type MailStore,
+  type MessageFlags,
+  type MessageStore,
   type OofStore,
   type UserBackends,
 } from '../../src/backends/types.js';
 import type { DavCollectionKind } from '../../src/model/folder-type.js';
 import type { OofSettings } from '../../src/model/oof.js';
+import { bodyFetchKey, type BodyFetch, type MailMessage } from '../../src/model/mail-message.js';
+
+/** A stored message of the fake: enough to answer every MessageStore call. */
+export interface FakeMessage {
+  uid: number;
+  flags: string[];
+  modseq: bigint;
+  internalDate: Date;
+  subject: string;
+  body: string;
+}
+
+interface FakeFolder {
+  uidValidity: number;
+  uidNext: number;
+  messages: FakeMessage[];
+  vanished: Map<number, bigint>;
+}
 
 /** In-memory backends for protocol tests; the real ones are tested against Dovecot and Radicale. */
-export class FakeMail implements MailStore {
+export class FakeMail implements MailStore, MessageStore {
+  /** Set false to act like a server without CONDSTORE/QRESYNC. */
+  modseqs = true;
+  private modseq = 1n;
+  private boxes = new Map<string, FakeFolder>();
+
   folders: MailFolder[] = [
     { key: 'm:inbox', path: 'INBOX', name: 'Inbox', parentKey: undefined, role: 'inbox' },
     { key: 'm:drafts', path: 'Drafts', name: 'Drafts', parentKey: undefined, role: 'drafts' },
@@ -47,6 +74,170 @@ export class FakeMail implements MailStore {
     if (f.role !== 'other') throw new BackendError('permanent', 'special folder');
     this.folders = this.folders.filter((x) => x.key !== key);
   }
+
+  // --- messages -------------------------------------------------------------------------------
+
+  box(key: string): FakeFolder {
+    let b = this.boxes.get(key);
+    if (b === undefined) {
+      if (!this.folders.some((f) => f.key === key)) throw new BackendError('not-found', key);
+      b = { uidValidity: 1, uidNext: 1, messages: [], vanished: new Map() };
+      this.boxes.set(key, b);
+    }
+    return b;
+  }
+  deliver(key: string, subject: string, opts: { flags?: string[]; date?: Date; body?: string } = {}): number {
+    const b = this.box(key);
+    const uid = b.uidNext++;
+    b.messages.push({
+      uid,
+      flags: opts.flags ?? [],
+      modseq: ++this.modseq,
+      internalDate: opts.date ?? new Date('2026-11-20T10:00:00Z'),
+      subject,
+      body: opts.body ?? `Body of ${subject}`,
+    });
+    return uid;
+  }
+  setFlags(key: string, uid: number, flags: string[]): void {
+    const m = this.box(key).messages.find((x) => x.uid === uid);
+    if (m === undefined) throw new Error(`no uid ${uid}`);
+    m.flags = flags;
+    m.modseq = ++this.modseq;
+  }
+  expunge(key: string, uid: number): void {
+    const b = this.box(key);
+    b.messages = b.messages.filter((x) => x.uid !== uid);
+    b.vanished.set(uid, ++this.modseq);
+  }
+  async mailboxState(folderKey: string): Promise<MailboxState> {
+    const b = this.box(folderKey);
+    return {
+      uidValidity: b.uidValidity,
+      uidNext: b.uidNext,
+      messages: b.messages.length,
+      highestModseq: this.modseqs ? this.modseq : undefined,
+    };
+  }
+  async searchUids(folderKey: string, since: Date | undefined) {
+    const state = await this.mailboxState(folderKey);
+    const uids = this.box(folderKey)
+      .messages.filter((m) => since === undefined || m.internalDate >= since)
+      .map((m) => m.uid);
+    return { state, uids };
+  }
+  async changesSince(folderKey: string, modseq: bigint): Promise<MailboxDelta> {
+    const b = this.box(folderKey);
+    return {
+      state: await this.mailboxState(folderKey),
+      changed: b.messages.filter((m) => m.modseq > modseq).map(flagsOf),
+      vanished: [...b.vanished].filter(([, at]) => at > modseq).map(([uid]) => uid),
+    };
+  }
+  async listFlags(folderKey: string, uids: string | undefined) {
+    const wanted = uids === undefined ? undefined : new Set(expandSet(uids));
+    const messages = this.box(folderKey)
+      .messages.filter((m) => wanted === undefined || wanted.has(m.uid))
+      .map(flagsOf);
+    return { state: await this.mailboxState(folderKey), messages };
+  }
+  async fetchMessages(folderKey: string, uids: readonly number[]): Promise<MailMessage[]> {
+    const wanted = new Set(uids);
+    return this.box(folderKey)
+      .messages.filter((m) => wanted.has(m.uid))
+      .map((m) => ({
+        uid: m.uid,
+        flags: [...m.flags],
+        internalDate: m.internalDate,
+        size: m.body.length + 100,
+        envelope: {
+          subject: m.subject,
+          from: [{ name: 'Bob', address: 'bob@example.test' }],
+          sender: [],
+          replyTo: [],
+          to: [{ name: 'Alice', address: 'alice@example.test' }],
+          cc: [],
+          bcc: [],
+          messageId: `<${m.uid}@example.test>`,
+        },
+        headers: {},
+        structure: {
+          section: '1',
+          type: 'text/plain',
+          params: { charset: 'utf-8' },
+          encoding: '7bit',
+          size: m.body.length,
+          dispositionParams: {},
+          children: [],
+        },
+      }));
+  }
+  async fetchBodies(folderKey: string, requests: ReadonlyMap<number, readonly BodyFetch[]>) {
+    const out = new Map<number, Map<string, Uint8Array>>();
+    for (const [uid, fetches] of requests) {
+      const m = this.box(folderKey).messages.find((x) => x.uid === uid);
+      if (m === undefined) continue;
+      const perUid = new Map<string, Uint8Array>();
+      for (const f of fetches) {
+        const text = f.section === undefined ? `Subject: ${m.subject}\r\n\r\n${m.body}` : m.body;
+        const bytes = Buffer.from(text);
+        perUid.set(bodyFetchKey(f), f.maxBytes === undefined ? bytes : bytes.subarray(0, f.maxBytes));
+      }
+      out.set(uid, perUid);
+    }
+    return out;
+  }
+  async storeFlags(
+    folderKey: string,
+    uids: readonly number[],
+    add: readonly string[],
+    remove: readonly string[],
+  ): Promise<Map<number, bigint>> {
+    const out = new Map<number, bigint>();
+    for (const m of this.box(folderKey).messages) {
+      if (!uids.includes(m.uid)) continue;
+      const next = [...new Set([...m.flags.filter((f) => !remove.includes(f)), ...add])];
+      if (next.join() !== m.flags.join()) {
+        m.flags = next;
+        m.modseq = ++this.modseq;
+      }
+      out.set(m.uid, m.modseq);
+    }
+    return out;
+  }
+  async moveMessages(folderKey: string, uids: readonly number[], targetKey: string) {
+    const from = this.box(folderKey);
+    const to = this.box(targetKey);
+    const map = new Map<number, number>();
+    for (const m of from.messages.filter((x) => uids.includes(x.uid))) {
+      this.expunge(folderKey, m.uid);
+      const uid = to.uidNext++;
+      to.messages.push({ ...m, uid, modseq: ++this.modseq });
+      map.set(m.uid, uid);
+    }
+    return map;
+  }
+  async expungeMessages(folderKey: string, uids: readonly number[]): Promise<void> {
+    for (const uid of uids)
+      if (this.box(folderKey).messages.some((m) => m.uid === uid)) this.expunge(folderKey, uid);
+  }
+  async appendMessage(folderKey: string, raw: Uint8Array, flags: readonly string[]): Promise<number> {
+    const subject = /^Subject: (.*)$/m.exec(Buffer.from(raw).toString())?.[1] ?? '';
+    return this.deliver(folderKey, subject, { flags: [...flags] });
+  }
+}
+
+function flagsOf(m: FakeMessage): MessageFlags {
+  return { uid: m.uid, flags: [...m.flags], modseq: m.modseq, internalDate: m.internalDate };
+}
+
+function expandSet(set: string): number[] {
+  const out: number[] = [];
+  for (const part of set.split(',').filter(Boolean)) {
+    const [a, b] = part.split(':').map(Number) as [number, number | undefined];
+    for (let u = a; u <= (b ?? a); u++) out.push(u);
+  }
+  return out;
 }
 
 export class FakeCollections implements CollectionStore {

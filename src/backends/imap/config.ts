@@ -26,6 +26,8 @@ export interface ImapConfig {
   /** Budget for TCP/TLS connect, greeting and login together; default 10 s. */
   readonly connectTimeoutMs?: number;
   readonly logger?: ImapLogger;
+  /** false to ignore QRESYNC even where offered (tests of the flag-comparison fallback). */
+  readonly qresync?: boolean;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -50,6 +52,8 @@ export function createImapFlow(config: ImapConfig, credentials: Credentials): Im
     greetingTimeout: timeout,
     // IMAP IDLE is started explicitly where push needs it; an automatic one only adds round trips.
     disableAutoIdle: true,
+    // RFC 7162: CHANGEDSINCE with VANISHED makes a Sync cost what changed, not what the folder holds.
+    qresync: config.qresync !== false,
     clientInfo: { name: 'eas-gateway' },
   });
 }

@@ -1,14 +1,31 @@
 import type { ImapFlow } from 'imapflow';
-import { BackendError, type Credentials, type MailFolder, type MailStore } from '../types.js';
+import type { BodyFetch, MailMessage } from '../../model/mail-message.js';
+import {
+  BackendError,
+  type Credentials,
+  type MailboxDelta,
+  type MailboxState,
+  type MailFolder,
+  type MailStore,
+  type MessageFlags,
+  type MessageStore,
+} from '../types.js';
 import type { ImapConfig } from './config.js';
 import { ImapConnection } from './connection.js';
 import { kindOfImapError } from './errors.js';
+import { OUTBOX_KEY } from './folder-list.js';
 import { FolderTree } from './folder-tree.js';
 import { listMailboxes } from './list-mailboxes.js';
+import * as messages from './messages.js';
+
+// The virtual Outbox holds nothing on the server: it is always an empty, unchanging folder.
+const OUTBOX_STATE: MailboxState = { uidValidity: 1, uidNext: 1, highestModseq: 1n, messages: 0 };
 
 /** One user's mailbox over one reused IMAP connection; call `close()` when done. */
-export class ImapMailStore implements MailStore {
+export class ImapMailStore implements MailStore, MessageStore {
   readonly #connection: ImapConnection;
+  /** Folder key → mailbox path, refreshed by a LIST when a key is unknown or a path went stale. */
+  #paths = new Map<string, string>();
 
   constructor(config: ImapConfig, credentials: Credentials) {
     this.#connection = new ImapConnection(config, credentials);
@@ -22,6 +39,7 @@ export class ImapMailStore implements MailStore {
     return this.#connection.run('CREATE', signal, async (client) => {
       const before = await tree(client);
       const path = before.childPath(parentKey === undefined ? undefined : before.byKey(parentKey), name);
+      this.#paths.clear();
       const created = await client.mailboxCreate(path);
       if (!created) throw notAuthenticated();
       // imapflow turns NO [ALREADYEXISTS] (RFC 5530) into `created: false`.
@@ -46,6 +64,7 @@ export class ImapMailStore implements MailStore {
           ? before.siblingPath(folder, name)
           : before.childPath(parentKey === undefined ? undefined : before.byKey(parentKey), name);
       if (target === folder.path) return folder;
+      this.#paths.clear();
       const renamed = await client.mailboxRename(folder.path, target);
       if (!renamed) throw notAuthenticated();
       return (await tree(client)).byPath(renamed.newPath);
@@ -57,6 +76,7 @@ export class ImapMailStore implements MailStore {
       const before = await tree(client);
       const folder = before.byKey(key);
       before.assertMutable(folder, 'delete');
+      this.#paths.clear();
       // An EAS client expects the subtree to go (as on Exchange), but IMAP DELETE leaves inferiors
       // behind or is refused while they exist (RFC 3501 section 6.3.4): delete them, deepest first.
       for (const path of before.descendantsOf(folder)) {
@@ -69,8 +89,157 @@ export class ImapMailStore implements MailStore {
     });
   }
 
+  mailboxState(folderKey: string, signal?: AbortSignal): Promise<MailboxState> {
+    if (folderKey === OUTBOX_KEY) return Promise.resolve(OUTBOX_STATE);
+    return this.#connection.run('STATUS', signal, async (client) =>
+      this.#withPath(client, folderKey, (path) => messages.mailboxStateOf(client, path)),
+    );
+  }
+
+  searchUids(
+    folderKey: string,
+    since: Date | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ state: MailboxState; uids: number[] }> {
+    if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, uids: [] });
+    return this.#inMailbox('SEARCH', folderKey, signal, async (client, path) => {
+      // State first: whatever arrives after it shows up again in the next delta, never lost.
+      const state = await messages.mailboxStateOf(client, path);
+      return { state, uids: await messages.searchUidsSince(client, since) };
+    });
+  }
+
+  changesSince(folderKey: string, modseq: bigint, signal?: AbortSignal): Promise<MailboxDelta> {
+    if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, changed: [], vanished: [] });
+    return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, async (client, path) => {
+      const state = await messages.mailboxStateOf(client, path);
+      return messages.changesSince(client, path, state, modseq);
+    });
+  }
+
+  listFlags(
+    folderKey: string,
+    uids: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ state: MailboxState; messages: MessageFlags[] }> {
+    if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, messages: [] });
+    return this.#inMailbox('FETCH FLAGS', folderKey, signal, async (client, path) => {
+      const state = await messages.mailboxStateOf(client, path);
+      return { state, messages: await messages.listFlags(client, uids) };
+    });
+  }
+
+  fetchMessages(
+    folderKey: string,
+    uids: readonly number[],
+    headerFields: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<MailMessage[]> {
+    if (folderKey === OUTBOX_KEY || uids.length === 0) return Promise.resolve([]);
+    return this.#inMailbox('FETCH', folderKey, signal, (client) =>
+      messages.fetchMessages(client, uids, headerFields),
+    );
+  }
+
+  fetchBodies(
+    folderKey: string,
+    requests: ReadonlyMap<number, readonly BodyFetch[]>,
+    signal?: AbortSignal,
+  ): Promise<Map<number, Map<string, Uint8Array>>> {
+    if (folderKey === OUTBOX_KEY || requests.size === 0) return Promise.resolve(new Map());
+    return this.#inMailbox('FETCH BODY', folderKey, signal, (client) =>
+      messages.fetchBodies(client, requests),
+    );
+  }
+
+  storeFlags(
+    folderKey: string,
+    uids: readonly number[],
+    add: readonly string[],
+    remove: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Map<number, bigint>> {
+    return this.#inMailbox('STORE', folderKey, signal, (client) =>
+      messages.storeFlags(client, uids, add, remove),
+    );
+  }
+
+  moveMessages(
+    folderKey: string,
+    uids: readonly number[],
+    targetKey: string,
+    signal?: AbortSignal,
+  ): Promise<Map<number, number>> {
+    return this.#inMailbox('MOVE', folderKey, signal, async (client) => {
+      const target = await this.#pathOf(client, targetKey);
+      return messages.moveMessages(client, uids, target);
+    });
+  }
+
+  expungeMessages(folderKey: string, uids: readonly number[], signal?: AbortSignal): Promise<void> {
+    if (uids.length === 0) return Promise.resolve();
+    return this.#inMailbox('EXPUNGE', folderKey, signal, async (client) => {
+      await client.messageDelete(uids.join(','), { uid: true });
+    });
+  }
+
+  appendMessage(
+    folderKey: string,
+    raw: Uint8Array,
+    flags: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<number | undefined> {
+    return this.#connection.run('APPEND', signal, async (client) =>
+      this.#withPath(client, folderKey, async (path) => {
+        const result = await client.append(path, Buffer.from(raw), [...flags]);
+        if (result === false) throw new BackendError('permanent', `APPEND to ${path} failed`);
+        return result.uid;
+      }),
+    );
+  }
+
   close(): Promise<void> {
     return this.#connection.close();
+  }
+
+  /** Runs `op` with the folder selected; imapflow's lock keeps other requests of the user out. */
+  #inMailbox<T>(
+    what: string,
+    folderKey: string,
+    signal: AbortSignal | undefined,
+    op: (client: ImapFlow, path: string) => Promise<T>,
+  ): Promise<T> {
+    if (folderKey === OUTBOX_KEY) throw new BackendError('permanent', 'the Outbox holds no messages');
+    return this.#connection.run(what, signal, (client) =>
+      this.#withPath(client, folderKey, async (path) => {
+        const lock = await client.getMailboxLock(path);
+        try {
+          return await op(client, path);
+        } finally {
+          lock.release();
+        }
+      }),
+    );
+  }
+
+  /** A stale path (the folder was renamed elsewhere) is looked up again once. */
+  async #withPath<T>(client: ImapFlow, folderKey: string, op: (path: string) => Promise<T>): Promise<T> {
+    const cached = this.#paths.get(folderKey);
+    try {
+      return await op(cached ?? (await this.#pathOf(client, folderKey)));
+    } catch (err) {
+      if (cached === undefined || kindOfImapError(err) !== 'not-found') throw err;
+      this.#paths.clear();
+      return op(await this.#pathOf(client, folderKey));
+    }
+  }
+
+  async #pathOf(client: ImapFlow, folderKey: string): Promise<string> {
+    const cached = this.#paths.get(folderKey);
+    if (cached !== undefined) return cached;
+    const listed = await tree(client);
+    this.#paths = new Map(listed.folders.map((f) => [f.key, f.path]));
+    return listed.byKey(folderKey).path;
   }
 }
 

@@ -52,7 +52,18 @@ describe('HTTP surface (MS-ASHTTP)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['ms-asprotocolversions']).toBe('12.0,12.1,14.0,14.1,16.0,16.1');
     expect(String(res.headers['ms-asprotocolcommands']).split(',').sort()).toEqual(
-      ['FolderCreate', 'FolderDelete', 'FolderSync', 'FolderUpdate', 'Provision', 'Settings'].sort(),
+      [
+        'FolderCreate',
+        'FolderDelete',
+        'FolderSync',
+        'FolderUpdate',
+        'GetItemEstimate',
+        'ItemOperations',
+        'MoveItems',
+        'Provision',
+        'Settings',
+        'Sync',
+      ].sort(),
     );
   });
 

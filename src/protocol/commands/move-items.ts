@@ -1,0 +1,110 @@
+import { BackendError } from '../../backends/types.js';
+import { itemServerId, parseItemServerId } from '../../model/server-id.js';
+import { recordMoves } from '../../sync/moved-items.js';
+import { childText, el, elements } from '../../wbxml/index.js';
+import { defineCommand, type Command } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { resolveCollection } from '../mail-collection.js';
+import { ProtocolError } from '../status.js';
+
+// MS-ASCMD 2.2.1.12 MoveItems: IMAP MOVE (RFC 6851), the new ServerId from COPYUID (RFC 4315).
+
+// MS-ASCMD 2.2.3.177.9 Status in MoveItems.
+const MoveStatus = {
+  InvalidSource: 1,
+  InvalidDestination: 2,
+  Success: 3,
+  SameFolder: 4,
+  Failure: 5,
+  Locked: 7,
+} as const;
+
+interface Move {
+  readonly srcMsgId: string;
+  readonly srcFldId: string;
+  readonly dstFldId: string;
+}
+
+interface MoveResult {
+  readonly srcMsgId: string;
+  readonly status: number;
+  readonly dstMsgId?: string;
+}
+
+const moveItems: Command<Move[], MoveResult[]> = {
+  parse(input) {
+    if (input === undefined || input.tag !== 'Move:MoveItems') throw new ProtocolError('MoveItems expected');
+    return elements(input, 'Move:Move').map((m) => ({
+      srcMsgId: childText(m, 'Move:SrcMsgId') ?? '',
+      srcFldId: childText(m, 'Move:SrcFldId') ?? '',
+      dstFldId: childText(m, 'Move:DstFldId') ?? '',
+    }));
+  },
+
+  async handle(moves, ctx) {
+    const results: MoveResult[] = [];
+    for (const move of moves) results.push(await moveOne(move, ctx));
+    return results;
+  },
+
+  render(results) {
+    return el(
+      'Move:MoveItems',
+      results.map((r) =>
+        el(
+          'Move:Response',
+          el('Move:SrcMsgId', r.srcMsgId),
+          el('Move:Status', r.status),
+          r.dstMsgId !== undefined && el('Move:DstMsgId', r.dstMsgId),
+        ),
+      ),
+    );
+  },
+};
+
+async function moveOne(move: Move, ctx: CommandContext): Promise<MoveResult> {
+  const fail = (status: number): MoveResult => ({ srcMsgId: move.srcMsgId, status });
+  const item = parseItemServerId(move.srcMsgId);
+  if (item === undefined || item.collectionId !== move.srcFldId) return fail(MoveStatus.InvalidSource);
+  if (move.srcFldId === move.dstFldId) return fail(MoveStatus.SameFolder);
+  const [src, dst] = await Promise.all([
+    resolveCollection(ctx, move.srcFldId),
+    resolveCollection(ctx, move.dstFldId),
+  ]);
+  if (src?.store !== 'mail') return fail(MoveStatus.InvalidSource);
+  if (dst?.store !== 'mail') return fail(MoveStatus.InvalidDestination);
+  try {
+    const moved = await ctx.backends.mail.moveMessages(src.key, [item.uid], dst.key, ctx.signal);
+    const newUid = moved.get(item.uid);
+    if (newUid === undefined) {
+      // MOVE of a UID that no longer exists succeeds with nothing moved (RFC 6851).
+      const still = await ctx.backends.mail.listFlags(src.key, String(item.uid), ctx.signal);
+      if (still.messages.length === 0) return fail(MoveStatus.InvalidSource);
+    }
+    await recordMoves(
+      ctx.state,
+      ctx.device,
+      [{ from: move.srcFldId, fromUid: item.uid, to: move.dstFldId, toUid: newUid }],
+      ctx.now().getTime(),
+    );
+    return {
+      srcMsgId: move.srcMsgId,
+      status: MoveStatus.Success,
+      ...(newUid !== undefined ? { dstMsgId: itemServerId(move.dstFldId, newUid) } : {}),
+    };
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    ctx.log.warn({ srcMsgId: move.srcMsgId, err: err.message }, 'MoveItems failed');
+    if (err.kind === 'not-found') return fail(MoveStatus.InvalidDestination);
+    return fail(err.kind === 'temporary' ? MoveStatus.Locked : MoveStatus.Failure);
+  }
+}
+
+export const moveItemsCommand = defineCommand({
+  name: 'MoveItems',
+  command: moveItems,
+  body: 'wbxml',
+  needsProvisioning: true,
+  root: 'Move:MoveItems',
+  statusTag: 'Move:Status',
+});

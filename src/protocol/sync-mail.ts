@@ -1,0 +1,361 @@
+import type { BackendError } from '../backends/types.js';
+import { type MessageStore } from '../backends/types.js';
+import {
+  EmailChangeError,
+  keywordChanges,
+  parseEmailChange,
+  type EmailRenderOptions,
+} from '../model/email-item/index.js';
+import { draftFieldsOf, draftToMime } from '../model/draft-mime.js';
+import { itemServerId, parseItemServerId } from '../model/server-id.js';
+import { INITIAL_SYNC_KEY } from '../model/sync-key.js';
+import { UidSet } from '../model/uid-set.js';
+import { renderEmailFlagChanges, renderEmailItems, type RenderedEmail } from '../sync/mail-items.js';
+import {
+  bootstrapSnapshot,
+  MailSyncState,
+  readSnapshot,
+  refresh,
+  takeWindow,
+  type MailSnapshot,
+} from '../sync/mail-state.js';
+import { applyMoveNotes } from '../sync/moved-items.js';
+import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
+import { el, type WbxmlElement } from '../wbxml/index.js';
+import type { CommandContext } from './context.js';
+import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
+import type { ItemOptions } from './sync-options.js';
+import { atLeast, versionByte } from './version.js';
+
+// One Email collection of a Sync request (MS-ASCMD 2.2.1.21, MS-ASEMAIL): the device's own
+// changes first, then the server's, and the new state committed only once the answer is built.
+
+// MS-ASCMD 2.2.3.177.17 Status in Sync.
+export const SyncStatus = {
+  Success: 1,
+  InvalidSyncKey: 3,
+  ProtocolError: 4,
+  ServerError: 5,
+  ConversionError: 6,
+  Conflict: 7,
+  ObjectNotFound: 8,
+  FolderHierarchyChanged: 12,
+  IncompleteRequest: 13,
+  InvalidWaitOrHeartbeat: 14,
+  TooManyCollections: 15,
+  Retry: 16,
+} as const;
+
+export interface CollectionResult {
+  readonly collectionId: string;
+  readonly status: number;
+  readonly syncKey?: string;
+  /** Whether syncKey is new: a response where no key moved and nothing is said may be empty. */
+  readonly keyChanged: boolean;
+  readonly moreAvailable: boolean;
+  readonly commands: readonly WbxmlElement[];
+  readonly responses: readonly WbxmlElement[];
+}
+
+export interface MailFolderRef {
+  readonly key: string;
+  readonly collectionId: string;
+}
+
+export function failed(collectionId: string, status: number): CollectionResult {
+  return { collectionId, status, keyChanged: false, moreAvailable: false, commands: [], responses: [] };
+}
+
+export async function syncMailCollection(
+  req: SyncCollectionRequest,
+  folder: MailFolderRef,
+  windowSize: number,
+  ctx: CommandContext,
+): Promise<CollectionResult> {
+  const { state, device } = ctx;
+  const scope = collectionScope(req.collectionId);
+  if (req.syncKey === INITIAL_SYNC_KEY) {
+    // MS-ASCMD 2.2.3.181.4: SyncKey 0 only starts the state; items follow with the next key.
+    await state.resetSyncState(device, scope);
+    const syncKey = await commitKnown(state, device, scope, null, bootstrapSnapshot());
+    return { ...failed(req.collectionId, SyncStatus.Success), syncKey, keyChanged: true };
+  }
+  const known = await loadKnown<unknown>(state, device, scope, req.syncKey);
+  const snapshot = known && readSnapshot(known.snapshot);
+  if (known === undefined || snapshot === undefined) {
+    ctx.log.info({ collectionId: req.collectionId, syncKey: req.syncKey }, 'Sync with an unknown SyncKey');
+    return failed(req.collectionId, SyncStatus.InvalidSyncKey);
+  }
+  const s = new MailSyncState(snapshot);
+  const before = JSON.stringify(s.snapshot());
+  const replay = known.which === 'previous';
+  const store = ctx.backends.mail;
+  const render = renderOptionsFor(req.options, req.collectionId, ctx);
+
+  const responses = await applyClientCommands(req, folder, s, render, ctx);
+
+  const commands: WbxmlElement[] = [];
+  let moreAvailable = false;
+  if (req.getChanges !== false) {
+    if ((await refresh(s, store, folder.key, req.options.filterType, ctx.now(), ctx.signal)) === 'invalid') {
+      // The folder was recreated (UIDVALIDITY): only this collection starts over.
+      ctx.log.warn({ collectionId: req.collectionId }, 'UIDVALIDITY changed; the device must resync');
+      await state.resetSyncState(device, scope);
+      return failed(req.collectionId, SyncStatus.InvalidSyncKey);
+    }
+    await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
+    const window = takeWindow(s, windowSize);
+    moreAvailable = window.moreAvailable;
+    commands.push(...(await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx)));
+  }
+
+  const unchanged = JSON.stringify(s.snapshot()) === before;
+  if (unchanged && commands.length === 0 && responses.length === 0 && !replay && req.commands.length === 0) {
+    return { ...failed(req.collectionId, SyncStatus.Success), syncKey: known.syncKey, moreAvailable };
+  }
+  const syncKey = await commitKnown(state, device, scope, known, s.snapshot() satisfies MailSnapshot);
+  return {
+    collectionId: req.collectionId,
+    status: SyncStatus.Success,
+    syncKey,
+    keyChanged: true,
+    moreAvailable,
+    commands,
+    responses,
+  };
+}
+
+/** Render options per message: FileReferences name the item, so each message gets its own. */
+export function renderOptionsFor(
+  options: ItemOptions,
+  collectionId: string,
+  ctx: CommandContext,
+): (uid: number) => EmailRenderOptions {
+  const base = {
+    versionRank: versionByte(ctx.request.version),
+    bodyPreferences: options.bodyPreferences,
+    mimeSupport: options.mimeSupport,
+  };
+  return (uid) => ({
+    ...base,
+    fileReference: (section: string) => fileReferenceOf(collectionId, uid, section),
+  });
+}
+
+/** AirSyncBase:FileReference of an attachment: collection, message and MIME section. */
+export function fileReferenceOf(collectionId: string, uid: number, section: string): string {
+  return `${collectionId}:${uid}:${section}`;
+}
+
+export function parseFileReference(
+  ref: string,
+): { collectionId: string; uid: number; section: string } | undefined {
+  const m = /^([^:]+):(\d{1,10}):(\d+(?:\.\d+)*)$/.exec(ref);
+  return m ? { collectionId: m[1] as string, uid: Number(m[2]), section: m[3] as string } : undefined;
+}
+
+async function renderWindow(
+  store: MessageStore,
+  folderKey: string,
+  collectionId: string,
+  s: MailSyncState,
+  window: ReturnType<typeof takeWindow>,
+  render: (uid: number) => EmailRenderOptions,
+  ctx: CommandContext,
+): Promise<WbxmlElement[]> {
+  const id = (uid: number): string => itemServerId(collectionId, uid);
+  const [changed, added] = await Promise.all([
+    renderEmailFlagChanges(store, folderKey, window.changes, versionByte(ctx.request.version), ctx.signal),
+    window.adds.length === 0
+      ? new Map<number, RenderedEmail>()
+      : renderEmailItems(store, folderKey, window.adds, render, ctx.signal),
+  ]);
+  const out: WbxmlElement[] = [];
+  const vanished: number[] = [];
+  for (const uid of window.deletes) out.push(el('AirSync:Delete', el('AirSync:ServerId', id(uid))));
+  for (const uid of window.softDeletes) out.push(el('AirSync:SoftDelete', el('AirSync:ServerId', id(uid))));
+  for (const uid of window.changes) {
+    const item = changed.get(uid);
+    if (item === undefined) {
+      // Expunged between the listing and now: the device learns it as a deletion right away.
+      vanished.push(uid);
+      out.push(el('AirSync:Delete', el('AirSync:ServerId', id(uid))));
+      continue;
+    }
+    s.flags?.set(uid, item.flagsKey);
+    out.push(
+      el('AirSync:Change', el('AirSync:ServerId', id(uid)), el('AirSync:ApplicationData', item.fields)),
+    );
+  }
+  for (const uid of window.adds) {
+    const item = added.get(uid);
+    if (item === undefined) {
+      vanished.push(uid);
+      continue;
+    }
+    s.flags?.set(uid, item.flagsKey);
+    out.push(el('AirSync:Add', el('AirSync:ServerId', id(uid)), el('AirSync:ApplicationData', item.fields)));
+  }
+  s.forgetServerSide(UidSet.of(vanished));
+  return out;
+}
+
+// --- the device's own changes -------------------------------------------------------------------
+
+async function applyClientCommands(
+  req: SyncCollectionRequest,
+  folder: MailFolderRef,
+  s: MailSyncState,
+  render: (uid: number) => EmailRenderOptions,
+  ctx: CommandContext,
+): Promise<WbxmlElement[]> {
+  const responses: WbxmlElement[] = [];
+  const uidOf = (serverId: string): number | undefined => {
+    const parsed = parseItemServerId(serverId);
+    return parsed?.collectionId === req.collectionId ? parsed.uid : undefined;
+  };
+  const deletes: number[] = [];
+  const fetches: { serverId: string; uid: number | undefined }[] = [];
+  for (const command of req.commands) {
+    if (command.kind === 'delete') {
+      const uid = uidOf(command.serverId);
+      // MS-ASCMD 2.2.3.154: a failed Delete is reported; a ServerId of another folder never acts.
+      if (uid === undefined)
+        responses.push(statusOnly('AirSync:Delete', command.serverId, SyncStatus.ObjectNotFound));
+      else deletes.push(uid);
+    } else if (command.kind === 'change') {
+      const status = await applyChange(command, uidOf(command.serverId), folder, s, ctx);
+      if (status !== SyncStatus.Success)
+        responses.push(statusOnly('AirSync:Change', command.serverId, status));
+    } else if (command.kind === 'fetch') {
+      fetches.push({ serverId: command.serverId, uid: uidOf(command.serverId) });
+    } else {
+      responses.push(await applyDraftAdd(command, folder, s, ctx));
+    }
+  }
+  if (deletes.length > 0) await applyDeletes(deletes, req.deletesAsMoves, folder, s, ctx);
+  if (fetches.length > 0) responses.push(...(await applyFetches(fetches, folder, render, ctx)));
+  return responses;
+}
+
+/**
+ * MS-ASEMAIL 3.1.5.3: from 16.0 a device saves drafts as Adds in the Drafts folder; anywhere else
+ * mail arrives by delivery and SendMail. A retried Add (same ClientId) finds the draft it made.
+ */
+async function applyDraftAdd(
+  command: Extract<ClientCommand, { kind: 'add' }>,
+  folder: MailFolderRef,
+  s: MailSyncState,
+  ctx: CommandContext,
+): Promise<WbxmlElement> {
+  const answer = (status: number, uid?: number) =>
+    el(
+      'AirSync:Add',
+      el('AirSync:ClientId', command.clientId),
+      uid !== undefined && el('AirSync:ServerId', itemServerId(folder.collectionId, uid)),
+      el('AirSync:Status', status),
+    );
+  const store = ctx.backends.mail;
+  const inDrafts = (await store.listFolders(ctx.signal)).find((f) => f.key === folder.key)?.role === 'drafts';
+  if (
+    !atLeast(ctx.request.version, '16.0') ||
+    !inDrafts ||
+    command.data === undefined ||
+    command.clientId === ''
+  )
+    return answer(SyncStatus.ConversionError);
+  const scope = collectionScope(folder.collectionId);
+  const earlier = await ctx.state.lookupClientId(ctx.device, scope, command.clientId);
+  const earlierUid = earlier === undefined ? undefined : parseItemServerId(earlier)?.uid;
+  if (earlierUid !== undefined) return answer(SyncStatus.Success, earlierUid);
+  const raw = draftToMime(draftFieldsOf(command.data), ctx.principal.email, ctx.now());
+  const uid = await store.appendMessage(folder.key, raw, ['\\Draft', '\\Seen'], ctx.signal);
+  if (uid === undefined) return answer(SyncStatus.ServerError);
+  await ctx.state.recordClientId(ctx.device, scope, command.clientId, itemServerId(folder.collectionId, uid));
+  s.deviceHas([uid]);
+  return answer(SyncStatus.Success, uid);
+}
+
+async function applyChange(
+  command: Extract<ClientCommand, { kind: 'change' }>,
+  uid: number | undefined,
+  folder: MailFolderRef,
+  s: MailSyncState,
+  ctx: CommandContext,
+): Promise<number> {
+  if (uid === undefined) return SyncStatus.ObjectNotFound;
+  if (command.data === undefined) return SyncStatus.ConversionError;
+  let change;
+  try {
+    change = parseEmailChange(command.data);
+  } catch (err) {
+    if (!(err instanceof EmailChangeError)) throw err;
+    ctx.log.info({ serverId: command.serverId, err: err.message }, 'malformed Email Change');
+    return SyncStatus.ConversionError;
+  }
+  const store = ctx.backends.mail;
+  const { messages } = await store.listFlags(folder.key, String(uid), ctx.signal);
+  const current = messages[0];
+  if (current === undefined) return SyncStatus.ObjectNotFound;
+  const { add, remove } = keywordChanges(current.flags, change);
+  if (add.length === 0 && remove.length === 0) return SyncStatus.Success;
+  const after = await store.storeFlags(folder.key, [uid], add, remove, ctx.signal);
+  const flagsNow = [...current.flags.filter((f) => !remove.includes(f)), ...add];
+  s.ownChanges(after, new Map([[uid, flagsNow]]));
+  return SyncStatus.Success;
+}
+
+async function applyDeletes(
+  uids: readonly number[],
+  deletesAsMoves: boolean,
+  folder: MailFolderRef,
+  s: MailSyncState,
+  ctx: CommandContext,
+): Promise<void> {
+  const store = ctx.backends.mail;
+  const folders = deletesAsMoves ? await store.listFolders(ctx.signal) : [];
+  const inTrash = folders.find((f) => f.key === folder.key)?.role === 'trash';
+  const trash = inTrash ? undefined : folders.find((f) => f.role === 'trash');
+  // MS-ASCMD 2.2.3.43 DeletesAsMoves: the item goes to Deleted Items, unless this is that folder.
+  if (trash !== undefined) await store.moveMessages(folder.key, uids, trash.key, ctx.signal);
+  else await store.expungeMessages(folder.key, uids, ctx.signal);
+  s.forget(uids);
+}
+
+async function applyFetches(
+  fetches: readonly { serverId: string; uid: number | undefined }[],
+  folder: MailFolderRef,
+  render: (uid: number) => EmailRenderOptions,
+  ctx: CommandContext,
+): Promise<WbxmlElement[]> {
+  const uids = fetches.flatMap((f) => (f.uid === undefined ? [] : [f.uid]));
+  const items =
+    uids.length === 0
+      ? new Map<number, RenderedEmail>()
+      : await renderEmailItems(ctx.backends.mail, folder.key, uids, render, ctx.signal);
+  return fetches.map(({ serverId, uid }) => {
+    const item = uid === undefined ? undefined : items.get(uid);
+    if (item === undefined) return statusOnly('AirSync:Fetch', serverId, SyncStatus.ObjectNotFound);
+    return el(
+      'AirSync:Fetch',
+      el('AirSync:ServerId', serverId),
+      el('AirSync:Status', SyncStatus.Success),
+      el('AirSync:ApplicationData', item.fields),
+    );
+  });
+}
+
+function statusOnly(
+  tag: 'AirSync:Change' | 'AirSync:Delete' | 'AirSync:Fetch',
+  serverId: string,
+  status: number,
+): WbxmlElement {
+  return el(tag, el('AirSync:ServerId', serverId), el('AirSync:Status', status));
+}
+
+/** Backend failures a collection reports with its own Status, leaving its state where it was. */
+export function statusOfBackendError(err: BackendError): number {
+  if (err.kind === 'not-found') return SyncStatus.FolderHierarchyChanged;
+  if (err.kind === 'temporary') return SyncStatus.Retry;
+  return SyncStatus.ServerError;
+}
