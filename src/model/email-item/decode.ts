@@ -8,8 +8,9 @@ export function decodeTransferEncoding(raw: Uint8Array, encoding: string | undef
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   switch ((encoding ?? '').toLowerCase()) {
     case 'base64': {
-      const clean = buf.toString('latin1').replace(/[^A-Za-z0-9+/]/g, '');
-      return Buffer.from(clean.slice(0, clean.length - (clean.length % 4)), 'base64');
+      // Node decodes a cut-off last quantum to the whole bytes it holds, which is what we want.
+      const clean = buf.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '');
+      return Buffer.from(clean, 'base64');
     }
     case 'quoted-printable':
       return decodeQuotedPrintable(buf);
