@@ -97,7 +97,13 @@ export async function syncMailCollection(
   const commands: WbxmlElement[] = [];
   let moreAvailable = false;
   if (req.getChanges !== false) {
-    if ((await refresh(s, store, folder.key, req.options.filterType, ctx.now(), ctx.signal)) === 'invalid') {
+    // While a backlog fills whole windows (an initial sync), the server is not asked again: what
+    // changed meanwhile comes once the backlog is through, and each window costs only its FETCHes.
+    const draining = s.primed && s.filter === req.options.filterType && s.pendingCount >= windowSize;
+    if (
+      !draining &&
+      (await refresh(s, store, folder.key, req.options.filterType, ctx.now(), ctx.signal)) === 'invalid'
+    ) {
       // The folder was recreated (UIDVALIDITY): only this collection starts over.
       ctx.log.warn({ collectionId: req.collectionId }, 'UIDVALIDITY changed; the device must resync');
       await state.resetSyncState(device, scope);
@@ -105,8 +111,9 @@ export async function syncMailCollection(
     }
     await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
     const window = takeWindow(s, windowSize);
-    moreAvailable = window.moreAvailable;
-    commands.push(...(await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx)));
+    const rendered = await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx);
+    moreAvailable = window.moreAvailable || rendered.deferred;
+    commands.push(...rendered.commands);
   }
 
   const unchanged = JSON.stringify(s.snapshot()) === before;
@@ -162,13 +169,11 @@ async function renderWindow(
   window: ReturnType<typeof takeWindow>,
   render: (uid: number) => EmailRenderOptions,
   ctx: CommandContext,
-): Promise<WbxmlElement[]> {
+): Promise<{ commands: WbxmlElement[]; deferred: boolean }> {
   const id = (uid: number): string => itemServerId(collectionId, uid);
   const [changed, added] = await Promise.all([
     renderEmailFlagChanges(store, folderKey, window.changes, versionByte(ctx.request.version), ctx.signal),
-    window.adds.length === 0
-      ? new Map<number, RenderedEmail>()
-      : renderEmailItems(store, folderKey, window.adds, render, ctx.signal),
+    renderWithinBudget(store, folderKey, window.adds, render, ctx),
   ]);
   const out: WbxmlElement[] = [];
   const vanished: number[] = [];
@@ -187,8 +192,13 @@ async function renderWindow(
       el('AirSync:Change', el('AirSync:ServerId', id(uid)), el('AirSync:ApplicationData', item.fields)),
     );
   }
+  const deferred: number[] = [];
   for (const uid of window.adds) {
-    const item = added.get(uid);
+    if (!added.done.has(uid)) {
+      deferred.push(uid);
+      continue;
+    }
+    const item = added.items.get(uid);
     if (item === undefined) {
       vanished.push(uid);
       continue;
@@ -197,7 +207,35 @@ async function renderWindow(
     out.push(el('AirSync:Add', el('AirSync:ServerId', id(uid)), el('AirSync:ApplicationData', item.fields)));
   }
   s.forgetServerSide(UidSet.of(vanished));
-  return out;
+  s.putBack(deferred);
+  return { commands: out, deferred: deferred.length > 0 };
+}
+
+// Gmail for Android gives up on a request after about 30 s without a byte (shared/DESIGN.md):
+// additions are rendered in chunks and whatever is left when the budget runs out waits for the
+// next Sync (MoreAvailable) instead of holding the answer back.
+const RENDER_BUDGET_MS = 15_000;
+const RENDER_CHUNK = 100;
+
+async function renderWithinBudget(
+  store: MessageStore,
+  folderKey: string,
+  uids: readonly number[],
+  render: (uid: number) => EmailRenderOptions,
+  ctx: CommandContext,
+): Promise<{ items: Map<number, RenderedEmail>; done: Set<number> }> {
+  const items = new Map<number, RenderedEmail>();
+  const done = new Set<number>();
+  const deadline = Date.now() + RENDER_BUDGET_MS;
+  for (let i = 0; i < uids.length; i += RENDER_CHUNK) {
+    // The first chunk always goes out, however slow: a Sync must make progress.
+    if (i > 0 && Date.now() > deadline) break;
+    const chunk = uids.slice(i, i + RENDER_CHUNK);
+    for (const [uid, item] of await renderEmailItems(store, folderKey, chunk, render, ctx.signal))
+      items.set(uid, item);
+    for (const uid of chunk) done.add(uid);
+  }
+  return { items, done };
 }
 
 // --- the device's own changes -------------------------------------------------------------------

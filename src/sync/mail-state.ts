@@ -129,6 +129,13 @@ export class MailSyncState {
     for (const uid of gone) this.flags?.delete(uid);
   }
 
+  /** Additions taken into a window but not sent after all: they wait for the next Sync. */
+  putBack(uids: readonly number[]): void {
+    if (uids.length === 0) return;
+    this.known = this.known.minus(uids);
+    this.adds = this.adds.union(uids);
+  }
+
   /** The device put these here itself (MoveItems): never send them as Add. */
   deviceHas(uids: readonly number[]): void {
     if (uids.length === 0 || !this.primed) return;

@@ -93,7 +93,7 @@ describe('mail Sync over IMAP', () => {
     const retried = await d.sync([{ syncKey: k1, collectionId: id, windowSize: 5 }]);
     const r = retried.collections.get(id)!;
     expect(r.status).toBe('1');
-    // The same window again (newest first, so the new message leads it) — nothing skipped.
+    // The folder is listed again for the replay (k1 came from SyncKey 0): the newest mail leads.
     expect(r.adds.map(subjectOf)[0]).toBe('Arrived during the retry');
     expect(r.syncKey).not.toBe(lostAnswer.syncKey);
 
