@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Backends } from '../backends/types.js';
-import type { CommandSpec } from '../protocol/command.js';
 import type { CommandContext, Log, Principal, ProtocolSettings } from '../protocol/context.js';
 import { checkNotWiped, checkProvisioned } from '../protocol/provisioning.js';
 import { CommonStatus, EasError } from '../protocol/status.js';
+import { isRawBody, type CommandSpec } from '../protocol/command.js';
 import { commandFor, implementedCommands } from '../protocol/registry.js';
 import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../protocol/version.js';
 import type { StateStore } from '../state/types.js';
@@ -241,6 +241,7 @@ async function handleAuthenticated(
     );
     reply.header('MS-Server-ActiveSync', SERVER_VERSION);
     if (answer === undefined) return reply.code(200).send();
+    if (isRawBody(answer)) return reply.code(200).type(answer.contentType).send(Buffer.from(answer.body));
     return reply
       .code(200)
       .type(WBXML_TYPE)

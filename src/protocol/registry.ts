@@ -1,6 +1,7 @@
 import type { CommandSpec } from './command.js';
 import { folderCreateCommand, folderDeleteCommand, folderUpdateCommand } from './commands/folder-change.js';
 import { folderSyncCommand } from './commands/folder-sync.js';
+import { getAttachmentCommand } from './commands/get-attachment.js';
 import { getItemEstimateCommand } from './commands/get-item-estimate.js';
 import { itemOperationsCommand } from './commands/item-operations.js';
 import { moveItemsCommand } from './commands/move-items.js';
@@ -15,6 +16,7 @@ const COMMANDS: readonly CommandSpec[] = [
   folderCreateCommand,
   folderUpdateCommand,
   folderDeleteCommand,
+  getAttachmentCommand,
   getItemEstimateCommand,
   itemOperationsCommand,
   moveItemsCommand,

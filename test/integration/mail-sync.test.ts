@@ -12,7 +12,14 @@ import type { StateStore } from '../../src/state/types.js';
 import { createBackends, openStateStore } from '../../src/wire.js';
 import { child, childText, el, elements, text } from '../../src/wbxml/index.js';
 import { testEnv } from '../support/test-env.js';
-import { imapAs, injectIntoMaildir, MailDevice, message, syncRequest } from '../support/mail-sync.js';
+import {
+  imapAs,
+  injectIntoMaildir,
+  itemOperationsFetch,
+  MailDevice,
+  message,
+  syncRequest,
+} from '../support/mail-sync.js';
 
 // Mail Sync against Dovecot (CONDSTORE/QRESYNC) with the SQLite state store. Bob's mailbox gets a
 // folder of its own per run; alice's seeded INBOX is only read.
@@ -265,6 +272,109 @@ describe('mail Sync over IMAP', () => {
     } finally {
       await imap.mailboxDelete(old);
     }
+  });
+
+  it('serves attachments by FileReference: ItemOperations with a Range (14.1) and GetAttachment (12.1)', async () => {
+    const box = `${folder}-att`;
+    await imap.mailboxCreate(box);
+    const pdf = Buffer.from('%PDF-1.4 a small test document for the attachment fetch');
+    await imap.append(
+      box,
+      Buffer.from(
+        [
+          'From: Carol <carol@example.test>',
+          'To: Bob <bob@example.test>',
+          'Subject: With attachment',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="x"',
+          '',
+          '--x',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'See attached.',
+          '--x',
+          'Content-Type: application/pdf; name="doc.pdf"',
+          'Content-Disposition: attachment; filename="doc.pdf"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          pdf.toString('base64'),
+          '--x--',
+          '',
+        ].join('\r\n'),
+      ),
+    );
+    try {
+      const d = new MailDevice(app, 'bob', '14.1');
+      await d.onboard();
+      const { adds } = await d.initialSync(d.idOf(box));
+      const attachment = child(child(adds[0]!.data, 'AirSyncBase:Attachments')!, 'AirSyncBase:Attachment')!;
+      expect(childText(attachment, 'AirSyncBase:DisplayName')).toBe('doc.pdf');
+      const ref = childText(attachment, 'AirSyncBase:FileReference')!;
+      const res = await d.call(
+        'ItemOperations',
+        itemOperationsFetch(
+          el('AirSyncBase:FileReference', ref),
+          el('ItemOperations:Options', el('ItemOperations:Range', '0-7')),
+        ),
+      );
+      const fetch = child(child(res.body!, 'ItemOperations:Response')!, 'ItemOperations:Fetch')!;
+      const props = child(fetch, 'ItemOperations:Properties')!;
+      expect(Buffer.from(childText(props, 'ItemOperations:Data')!, 'base64').toString()).toBe('%PDF-1.4');
+      expect(childText(props, 'ItemOperations:Total')).toBe(String(pdf.length));
+
+      const old = new MailDevice(app, 'bob', '12.1');
+      await old.onboard();
+      await old.initialSync(old.idOf(box));
+      const raw = await app.inject({
+        method: 'POST',
+        url: `/Microsoft-Server-ActiveSync?Cmd=GetAttachment&User=bob&DeviceId=${old.deviceId}&DeviceType=TestPhone&AttachmentName=${encodeURIComponent(ref)}`,
+        headers: {
+          authorization: `Basic ${Buffer.from('bob:password').toString('base64')}`,
+          'ms-asprotocolversion': '12.1',
+          'x-ms-policykey': old.policyKey,
+        },
+      });
+      expect(raw.statusCode).toBe(200);
+      expect(raw.headers['content-type']).toMatch(/^application\/pdf/);
+      expect(raw.rawPayload.equals(pdf)).toBe(true);
+    } finally {
+      await imap.mailboxDelete(box);
+    }
+  });
+
+  it('moves with MoveItems; the next Syncs of both folders bring neither an Add nor a Delete', async () => {
+    const d = new MailDevice(app, 'bob', '14.1');
+    await d.onboard();
+    const id = d.idOf(folder);
+    const archive = d.idOf('Archive');
+    const own = await d.initialSync(id);
+    const arch = await d.initialSync(archive);
+    const item = own.adds.find((a) => subjectOf(a) === 'Message 9')!;
+    const res = await d.call(
+      'MoveItems',
+      el(
+        'Move:MoveItems',
+        el(
+          'Move:Move',
+          el('Move:SrcMsgId', item.serverId),
+          el('Move:SrcFldId', id),
+          el('Move:DstFldId', archive),
+        ),
+      ),
+    );
+    const response = child(res.body!, 'Move:Response')!;
+    expect(childText(response, 'Move:Status')).toBe('3');
+    const dst = childText(response, 'Move:DstMsgId')!;
+    expect(dst.startsWith(`${archive}:`)).toBe(true);
+    const src = (await d.sync([{ syncKey: own.syncKey, collectionId: id }])).collections.get(id);
+    expect(src?.deletes ?? []).toEqual([]);
+    const target = (await d.sync([{ syncKey: arch.syncKey, collectionId: archive }])).collections.get(
+      archive,
+    );
+    expect(target?.adds ?? []).toEqual([]);
+    // Moved back, so the other tests keep their twelve messages.
+    await imap.mailboxOpen('Archive');
+    await imap.messageMove(dst.split(':')[1]!, folder, { uid: true });
   });
 
   it('saves a 16.1 draft in Drafts once, even when the Add is retried', async () => {

@@ -56,6 +56,14 @@ export function syncRequest(collections: SyncCollectionSpec[], extra: WbxmlEleme
   );
 }
 
+/** An ItemOperations request with one Fetch from the mailbox store. */
+export function itemOperationsFetch(...children: WbxmlElement[]): WbxmlElement {
+  return el(
+    'ItemOperations:ItemOperations',
+    el('ItemOperations:Fetch', el('ItemOperations:Store', 'Mailbox'), children),
+  );
+}
+
 export interface CollectionAnswer {
   syncKey: string | undefined;
   status: string | undefined;

@@ -1,6 +1,4 @@
 import { BackendError } from '../../backends/types.js';
-import { decodeTransferEncoding } from '../../model/email-item/index.js';
-import type { MimePart } from '../../model/mail-message.js';
 import { parseItemServerId } from '../../model/server-id.js';
 import { renderEmailItems } from '../../sync/mail-items.js';
 import { child, childText, el, isElement, type WbxmlElement } from '../../wbxml/index.js';
@@ -8,7 +6,8 @@ import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
 import { ProtocolError } from '../status.js';
-import { parseFileReference, renderOptionsFor } from '../sync-mail.js';
+import { renderOptionsFor } from '../sync-mail.js';
+import { loadAttachment } from '../attachments.js';
 import { parseItemOptions } from '../sync-options.js';
 
 // MS-ASCMD 2.2.1.10 ItemOperations: Fetch of a whole item (by CollectionId and ServerId) or of an
@@ -149,21 +148,10 @@ async function fetchAttachment(
       el('ItemOperations:Status', status),
       el('AirSyncBase:FileReference', op.fileReference),
     );
-  const ref = parseFileReference(op.fileReference);
-  const folder = ref && (await resolveCollection(ctx, ref.collectionId));
-  if (ref === undefined || folder?.store !== 'mail') return failed(OpStatus.InvalidAttachment);
-  const store = ctx.backends.mail;
-  const [message] = await store.fetchMessages(folder.key, [ref.uid], [], ctx.signal);
-  const part = message && findPart(message.structure, ref.section);
-  if (part === undefined) return failed(OpStatus.InvalidAttachment);
-  const bodies = await store.fetchBodies(
-    folder.key,
-    new Map([[ref.uid, [{ section: ref.section }]]]),
-    ctx.signal,
-  );
-  const raw = bodies.get(ref.uid)?.get(ref.section);
-  if (raw === undefined) return failed(OpStatus.ObjectNotFound);
-  const content = decodeTransferEncoding(raw, part.encoding);
+  const found = await loadAttachment(ctx, op.fileReference);
+  if (found === 'invalid-reference') return failed(OpStatus.InvalidAttachment);
+  if (found === 'not-found') return failed(OpStatus.ObjectNotFound);
+  const content = found.content;
   let slice = content;
   let range: string | undefined;
   if (op.range !== undefined) {
@@ -178,21 +166,12 @@ async function fetchAttachment(
     el('AirSyncBase:FileReference', op.fileReference),
     el(
       'ItemOperations:Properties',
-      el('AirSyncBase:ContentType', part.type),
+      el('AirSyncBase:ContentType', found.contentType),
       range !== undefined && el('ItemOperations:Range', range),
       range !== undefined && el('ItemOperations:Total', content.length),
       el('ItemOperations:Data', Buffer.from(slice).toString('base64')),
     ),
   );
-}
-
-function findPart(part: MimePart, section: string): MimePart | undefined {
-  if (part.section === section) return part;
-  for (const c of part.children) {
-    const found = findPart(c, section);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 async function emptyFolder(

@@ -57,6 +57,7 @@ describe('HTTP surface (MS-ASHTTP)', () => {
         'FolderDelete',
         'FolderSync',
         'FolderUpdate',
+        'GetAttachment',
         'GetItemEstimate',
         'ItemOperations',
         'MoveItems',

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BackendError } from '../../../src/backends/types.js';
 import { child, childText, el, elements } from '../../../src/wbxml/index.js';
 import { fakeBackends, type FakeWorld } from '../../support/fake-backends.js';
 import { MailDevice, syncRequest } from '../../support/mail-sync.js';
@@ -70,6 +71,21 @@ describe('Sync', () => {
     expect(res.collections.get(inbox)!.adds).toHaveLength(5);
     expect(res.collections.get(sent)!.adds).toHaveLength(2);
     expect(res.collections.get(sent)!.moreAvailable).toBe(true);
+  });
+
+  it('answers Status 16 when the mail server drops mid-Sync, and the same key then works', async () => {
+    const inbox = d.idOf('Inbox');
+    const start = await d.sync([{ syncKey: '0', collectionId: inbox }]);
+    const key = start.collections.get(inbox)!.syncKey!;
+    const real = world.mail.fetchMessages.bind(world.mail);
+    world.mail.fetchMessages = async () => {
+      throw new BackendError('temporary', 'connection lost');
+    };
+    const failed = await d.sync([{ syncKey: key, collectionId: inbox }]);
+    expect(failed.collections.get(inbox)!.status).toBe('16');
+    world.mail.fetchMessages = real;
+    const retried = await d.sync([{ syncKey: key, collectionId: inbox }]);
+    expect(retried.collections.get(inbox)!.adds).toHaveLength(5);
   });
 
   it('gives calendars an empty but valid collection until their items are served', async () => {
