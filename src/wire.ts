@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { DavCollectionStore } from './backends/dav/index.js';
-import { ImapMailStore, verifyImapLogin, type ImapConfig } from './backends/imap/index.js';
+import { ImapChangeFeed, ImapMailStore, verifyImapLogin, type ImapConfig } from './backends/imap/index.js';
 import { SieveOofStore } from './backends/sieve/index.js';
 import type { Backends, Credentials, UserBackends } from './backends/types.js';
 import { UserBackendsPool } from './backends/user-pool.js';
@@ -30,6 +30,7 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
   };
   const open = (credentials: Credentials): UserBackends => {
     const mail = new ImapMailStore(imap, credentials);
+    const mailChanges = new ImapChangeFeed(imap, credentials);
     const address = credentials.user.includes('@')
       ? credentials.user
       : `${credentials.user}@${config.mailDomain}`;
@@ -52,8 +53,9 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
           ? undefined
           : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials),
       oof,
+      mailChanges,
       close: async () => {
-        await mail.close();
+        await Promise.all([mail.close(), mailChanges.close()]);
       },
     };
   };

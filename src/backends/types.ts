@@ -135,6 +135,17 @@ export interface MessageStore {
   ): Promise<number | undefined>;
 }
 
+/**
+ * Notifications that something in a mail folder may have changed; listeners re-check what
+ * changed. One feed per user serves all of that user's waiting requests.
+ */
+export interface MailChangeFeed {
+  /** Calls `onChange` with the folder's key; returns the function that stops watching. */
+  watch(folderKeys: readonly string[], onChange: (folderKey: string) => void): () => void;
+  /** Whether anyone is watching (the user's connections must stay open). */
+  readonly watching: boolean;
+}
+
 /** A CalDAV or CardDAV collection; `key` is derived from its URL path. */
 export interface DavCollection {
   readonly key: string;
@@ -164,6 +175,8 @@ export interface UserBackends {
   /** CardDAV address books, when configured. */
   readonly contacts?: CollectionStore;
   readonly oof?: OofStore;
+  /** Change notifications for Ping and hanging Sync; without one they poll. */
+  readonly mailChanges?: MailChangeFeed;
   /** Releases connections (IMAP, ManageSieve) held for this user. */
   close(): Promise<void>;
 }

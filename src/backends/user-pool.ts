@@ -32,7 +32,10 @@ export class UserBackendsPool {
 
   async closeIdle(): Promise<void> {
     const cutoff = this.now() - this.idleMs;
-    const idle = [...this.entries].filter(([, e]) => e.lastUsed < cutoff);
+    // A user with a waiting Ping keeps its connections however long the heartbeat.
+    const idle = [...this.entries].filter(
+      ([, e]) => e.lastUsed < cutoff && !e.backends.mailChanges?.watching,
+    );
     for (const [key] of idle) this.entries.delete(key);
     await Promise.allSettled(idle.map(([, e]) => e.backends.close()));
   }

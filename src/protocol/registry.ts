@@ -5,6 +5,7 @@ import { getAttachmentCommand } from './commands/get-attachment.js';
 import { getItemEstimateCommand } from './commands/get-item-estimate.js';
 import { itemOperationsCommand } from './commands/item-operations.js';
 import { moveItemsCommand } from './commands/move-items.js';
+import { pingCommand } from './commands/ping.js';
 import { provisionCommand } from './commands/provision.js';
 import { settingsCommand } from './commands/settings.js';
 import { syncCommand } from './commands/sync.js';
@@ -20,6 +21,7 @@ const COMMANDS: readonly CommandSpec[] = [
   getItemEstimateCommand,
   itemOperationsCommand,
   moveItemsCommand,
+  pingCommand,
   provisionCommand,
   settingsCommand,
   syncCommand,

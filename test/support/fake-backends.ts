@@ -5,6 +5,7 @@ import {
   type Credentials,
   type DavCollection,
   type MailboxDelta,
+  type MailChangeFeed,
   type MailboxState,
   type MailFolder,
   type MailStore,
@@ -35,11 +36,25 @@ interface FakeFolder {
 }
 
 /** In-memory backends for protocol tests; the real ones are tested against Dovecot and Radicale. */
-export class FakeMail implements MailStore, MessageStore {
+export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
   /** Set false to act like a server without CONDSTORE/QRESYNC. */
   modseqs = true;
   private modseq = 1n;
   private boxes = new Map<string, FakeFolder>();
+  private watchers = new Set<{ keys: Set<string>; onChange: (key: string) => void }>();
+
+  get watching(): boolean {
+    return this.watchers.size > 0;
+  }
+  watch(folderKeys: readonly string[], onChange: (folderKey: string) => void): () => void {
+    const w = { keys: new Set(folderKeys), onChange };
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+  /** Tells watchers the folder may have changed (also what a backend does for its own noise). */
+  changed(key: string): void {
+    for (const w of [...this.watchers]) if (w.keys.has(key)) queueMicrotask(() => w.onChange(key));
+  }
 
   folders: MailFolder[] = [
     { key: 'm:inbox', path: 'INBOX', name: 'Inbox', parentKey: undefined, role: 'inbox' },
@@ -97,6 +112,7 @@ export class FakeMail implements MailStore, MessageStore {
       subject,
       body: opts.body ?? `Body of ${subject}`,
     });
+    this.changed(key);
     return uid;
   }
   setFlags(key: string, uid: number, flags: string[]): void {
@@ -104,11 +120,13 @@ export class FakeMail implements MailStore, MessageStore {
     if (m === undefined) throw new Error(`no uid ${uid}`);
     m.flags = flags;
     m.modseq = ++this.modseq;
+    this.changed(key);
   }
   expunge(key: string, uid: number): void {
     const b = this.box(key);
     b.messages = b.messages.filter((x) => x.uid !== uid);
     b.vanished.set(uid, ++this.modseq);
+    this.changed(key);
   }
   async mailboxState(folderKey: string): Promise<MailboxState> {
     const b = this.box(folderKey);
@@ -200,6 +218,7 @@ export class FakeMail implements MailStore, MessageStore {
       if (next.join() !== m.flags.join()) {
         m.flags = next;
         m.modseq = ++this.modseq;
+        this.changed(folderKey);
       }
       out.set(m.uid, m.modseq);
     }
@@ -311,6 +330,7 @@ export function fakeBackends(): FakeWorld {
         calendars: world.calendars,
         contacts: world.contacts,
         oof: world.oof,
+        mailChanges: world.mail,
         close: async () => undefined,
       };
     },

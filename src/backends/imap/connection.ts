@@ -28,6 +28,7 @@ export class ImapConnection {
     what: string,
     signal: AbortSignal | undefined,
     op: (client: ImapFlow) => Promise<T>,
+    options: { retryOnce?: boolean } = {},
   ): Promise<T> {
     signal?.throwIfAborted();
     const session = this.#open();
@@ -36,7 +37,14 @@ export class ImapConnection {
       return await raceAbort(work, signal, () => this.#drop(session));
     } catch (err) {
       if (isAbortOf(err, signal)) throw err;
-      throw toBackendError(err, what);
+      const failure = toBackendError(err, what);
+      // A connection the server closed under us (idle timeout, BYE after its selected mailbox was
+      // deleted) is reopened once for a command that may safely run twice.
+      if (options.retryOnce && failure.kind === 'temporary' && !session.flow.usable) {
+        this.#drop(session);
+        return this.run(what, signal, op);
+      }
+      throw failure;
     }
   }
 

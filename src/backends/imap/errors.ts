@@ -58,6 +58,8 @@ export function kindOfImapError(err: unknown): BackendErrorKind {
   if (byCode === 'temporary') return byCode;
   if (e.authenticationFailed === true) return 'auth';
   if (byCode) return byCode;
+  // imapflow's STATUS turns NO for a mailbox that LIST no longer shows into code NotFound.
+  if (e.code === 'NotFound') return 'not-found';
   if (typeof e.code === 'string' && TRANSPORT_CODES.has(e.code)) return 'temporary';
   if (e.tlsFailed === true || e.name === 'TimeoutError') return 'temporary';
   if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') return 'permanent';

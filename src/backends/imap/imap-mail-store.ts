@@ -18,6 +18,10 @@ import { FolderTree } from './folder-tree.js';
 import { listMailboxes } from './list-mailboxes.js';
 import * as messages from './messages.js';
 
+// Reads may run again on a fresh connection after the server dropped the first; writes may not.
+const READ = { retryOnce: true };
+const WRITE = {};
+
 // The virtual Outbox holds nothing on the server: it is always an empty, unchanging folder.
 const OUTBOX_STATE: MailboxState = { uidValidity: 1, uidNext: 1, highestModseq: 1n, messages: 0 };
 
@@ -32,7 +36,7 @@ export class ImapMailStore implements MailStore, MessageStore {
   }
 
   listFolders(signal?: AbortSignal): Promise<MailFolder[]> {
-    return this.#connection.run('LIST', signal, async (client) => [...(await tree(client)).folders]);
+    return this.#connection.run('LIST', signal, async (client) => [...(await tree(client)).folders], READ);
   }
 
   createFolder(parentKey: string | undefined, name: string, signal?: AbortSignal): Promise<MailFolder> {
@@ -91,8 +95,11 @@ export class ImapMailStore implements MailStore, MessageStore {
 
   mailboxState(folderKey: string, signal?: AbortSignal): Promise<MailboxState> {
     if (folderKey === OUTBOX_KEY) return Promise.resolve(OUTBOX_STATE);
-    return this.#connection.run('STATUS', signal, async (client) =>
-      this.#withPath(client, folderKey, (path) => messages.mailboxStateOf(client, path)),
+    return this.#connection.run(
+      'STATUS',
+      signal,
+      async (client) => this.#withPath(client, folderKey, (path) => messages.mailboxStateOf(client, path)),
+      READ,
     );
   }
 
@@ -102,7 +109,7 @@ export class ImapMailStore implements MailStore, MessageStore {
     signal?: AbortSignal,
   ): Promise<{ state: MailboxState; uids: number[] }> {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, uids: [] });
-    return this.#inMailbox('SEARCH', folderKey, signal, async (client, path) => {
+    return this.#inMailbox('SEARCH', folderKey, signal, READ, async (client, path) => {
       // State first: whatever arrives after it shows up again in the next delta, never lost.
       const state = await messages.mailboxStateOf(client, path);
       return { state, uids: await messages.searchUidsSince(client, since) };
@@ -111,7 +118,7 @@ export class ImapMailStore implements MailStore, MessageStore {
 
   changesSince(folderKey: string, modseq: bigint, signal?: AbortSignal): Promise<MailboxDelta> {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, changed: [], vanished: [] });
-    return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, async (client, path) => {
+    return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, READ, async (client, path) => {
       const state = await messages.mailboxStateOf(client, path);
       return messages.changesSince(client, path, state, modseq);
     });
@@ -123,7 +130,7 @@ export class ImapMailStore implements MailStore, MessageStore {
     signal?: AbortSignal,
   ): Promise<{ state: MailboxState; messages: MessageFlags[] }> {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, messages: [] });
-    return this.#inMailbox('FETCH FLAGS', folderKey, signal, async (client, path) => {
+    return this.#inMailbox('FETCH FLAGS', folderKey, signal, READ, async (client, path) => {
       const state = await messages.mailboxStateOf(client, path);
       return { state, messages: await messages.listFlags(client, uids) };
     });
@@ -136,7 +143,7 @@ export class ImapMailStore implements MailStore, MessageStore {
     signal?: AbortSignal,
   ): Promise<MailMessage[]> {
     if (folderKey === OUTBOX_KEY || uids.length === 0) return Promise.resolve([]);
-    return this.#inMailbox('FETCH', folderKey, signal, (client) =>
+    return this.#inMailbox('FETCH', folderKey, signal, READ, (client) =>
       messages.fetchMessages(client, uids, headerFields),
     );
   }
@@ -147,7 +154,7 @@ export class ImapMailStore implements MailStore, MessageStore {
     signal?: AbortSignal,
   ): Promise<Map<number, Map<string, Uint8Array>>> {
     if (folderKey === OUTBOX_KEY || requests.size === 0) return Promise.resolve(new Map());
-    return this.#inMailbox('FETCH BODY', folderKey, signal, (client) =>
+    return this.#inMailbox('FETCH BODY', folderKey, signal, READ, (client) =>
       messages.fetchBodies(client, requests),
     );
   }
@@ -159,7 +166,7 @@ export class ImapMailStore implements MailStore, MessageStore {
     remove: readonly string[],
     signal?: AbortSignal,
   ): Promise<Map<number, bigint>> {
-    return this.#inMailbox('STORE', folderKey, signal, (client) =>
+    return this.#inMailbox('STORE', folderKey, signal, WRITE, (client) =>
       messages.storeFlags(client, uids, add, remove),
     );
   }
@@ -170,7 +177,7 @@ export class ImapMailStore implements MailStore, MessageStore {
     targetKey: string,
     signal?: AbortSignal,
   ): Promise<Map<number, number>> {
-    return this.#inMailbox('MOVE', folderKey, signal, async (client) => {
+    return this.#inMailbox('MOVE', folderKey, signal, WRITE, async (client) => {
       const target = await this.#pathOf(client, targetKey);
       return messages.moveMessages(client, uids, target);
     });
@@ -178,7 +185,7 @@ export class ImapMailStore implements MailStore, MessageStore {
 
   expungeMessages(folderKey: string, uids: readonly number[], signal?: AbortSignal): Promise<void> {
     if (uids.length === 0) return Promise.resolve();
-    return this.#inMailbox('EXPUNGE', folderKey, signal, async (client) => {
+    return this.#inMailbox('EXPUNGE', folderKey, signal, WRITE, async (client) => {
       await client.messageDelete(uids.join(','), { uid: true });
     });
   }
@@ -207,18 +214,23 @@ export class ImapMailStore implements MailStore, MessageStore {
     what: string,
     folderKey: string,
     signal: AbortSignal | undefined,
+    options: { retryOnce?: boolean },
     op: (client: ImapFlow, path: string) => Promise<T>,
   ): Promise<T> {
     if (folderKey === OUTBOX_KEY) throw new BackendError('permanent', 'the Outbox holds no messages');
-    return this.#connection.run(what, signal, (client) =>
-      this.#withPath(client, folderKey, async (path) => {
-        const lock = await client.getMailboxLock(path);
-        try {
-          return await op(client, path);
-        } finally {
-          lock.release();
-        }
-      }),
+    return this.#connection.run(
+      what,
+      signal,
+      (client) =>
+        this.#withPath(client, folderKey, async (path) => {
+          const lock = await client.getMailboxLock(path);
+          try {
+            return await op(client, path);
+          } finally {
+            lock.release();
+          }
+        }),
+      options,
     );
   }
 

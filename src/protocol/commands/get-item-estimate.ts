@@ -1,12 +1,10 @@
-import { BackendError } from '../../backends/types.js';
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
-import { MailSyncState, readSnapshot, refresh } from '../../sync/mail-state.js';
-import { applyMoveNotes } from '../../sync/moved-items.js';
 import { collectionScope, loadKnown } from '../../sync/sync-state.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
+import { estimateMail } from '../mail-estimate.js';
 import { ProtocolError } from '../status.js';
 import { optionalInt, parseItemOptions } from '../sync-options.js';
 
@@ -82,22 +80,14 @@ async function estimate(r: EstimateRequest, ctx: CommandContext): Promise<Estima
   if (folder === undefined) return result(EstimateStatus.InvalidCollection);
   // MS-ASCMD 2.2.3.177.7: Status 3 until the collection has been started with SyncKey 0.
   if (r.syncKey === INITIAL_SYNC_KEY) return result(EstimateStatus.NotPrimed);
-  const known = await loadKnown<unknown>(ctx.state, ctx.device, collectionScope(r.collectionId), r.syncKey);
-  if (known === undefined) return result(EstimateStatus.InvalidSyncKey);
-  if (folder.store !== 'mail') return result(EstimateStatus.Success, 0);
-  const snapshot = readSnapshot(known.snapshot);
-  if (snapshot === undefined) return result(EstimateStatus.InvalidSyncKey);
-  const s = new MailSyncState(snapshot);
-  try {
-    if ((await refresh(s, ctx.backends.mail, folder.key, r.filterType, ctx.now(), ctx.signal)) === 'invalid')
-      return result(EstimateStatus.InvalidSyncKey);
-  } catch (err) {
-    if (err instanceof BackendError && err.kind === 'not-found')
-      return result(EstimateStatus.InvalidCollection);
-    throw err;
+  if (folder.store !== 'mail') {
+    const known = await loadKnown<unknown>(ctx.state, ctx.device, collectionScope(r.collectionId), r.syncKey);
+    return result(known === undefined ? EstimateStatus.InvalidSyncKey : EstimateStatus.Success, 0);
   }
-  await applyMoveNotes(ctx.state, ctx.device, r.collectionId, s, ctx.now().getTime());
-  return result(EstimateStatus.Success, s.pendingCount);
+  const estimate = await estimateMail(ctx, r.collectionId, folder.key, r.syncKey, r.filterType);
+  if (estimate === 'invalid-key') return result(EstimateStatus.InvalidSyncKey);
+  if (estimate === 'not-found') return result(EstimateStatus.InvalidCollection);
+  return result(EstimateStatus.Success, estimate);
 }
 
 export const getItemEstimateCommand = defineCommand({

@@ -1,11 +1,18 @@
 import { BackendError } from '../../backends/types.js';
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
-import { SupersededError } from '../../sync/device-queue.js';
 import { collectionScope, commitKnown, loadKnown } from '../../sync/sync-state.js';
 import { el, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
+import { waitForChanges } from '../change-wait.js';
+import {
+  readSyncCache,
+  recordLastSyncKeys,
+  writeSyncCache,
+  type CachedRequest,
+  type LastSyncKey,
+} from '../sync-cache.js';
 import {
   failed,
   statusOfBackendError,
@@ -24,20 +31,9 @@ import {
 // Status and keeps its state, the others go on. An empty or Partial request (12.1+) repeats the
 // device's previous one, which is kept in the device cache with the SyncKeys we handed out since.
 
-const REQUEST_CACHE = 'sync-request';
-
 // MS-ASCMD 2.2.3.198 Wait is in minutes (1–59), 2.2.3.88.2 HeartbeatInterval in seconds (60–3540).
 const WAIT_MINUTES = { min: 1, max: 59 };
 const HEARTBEAT_SECONDS = { min: 60, max: 3540 };
-const POLL_INTERVAL_MS = 5_000;
-
-type CachedCollection = Omit<SyncCollectionRequest, 'commands'>;
-
-interface CachedRequest {
-  readonly collections: readonly CachedCollection[];
-  readonly windowSize: number | undefined;
-  readonly waitSeconds: number | undefined;
-}
 
 type SyncResponse =
   | { kind: 'collections'; results: CollectionResult[] }
@@ -50,7 +46,7 @@ const sync: Command<SyncRequest | undefined, SyncResponse> = {
   },
 
   async handle(req, ctx) {
-    const cached = (await ctx.state.getDeviceCache(ctx.device, REQUEST_CACHE)) as CachedRequest | undefined;
+    const cached = await readSyncCache(ctx);
     const full = completeRequest(req, cached);
     if (full === undefined) return { kind: 'status', status: SyncStatus.IncompleteRequest };
     const wait = waitSecondsOf(req, cached);
@@ -59,12 +55,16 @@ const sync: Command<SyncRequest | undefined, SyncResponse> = {
 
     const deadline = wait === undefined ? undefined : Date.now() + wait * 1000;
     let results = await syncAll(full, ctx);
-    // A hanging Sync (Wait/HeartbeatInterval) answers once something changes or time is up.
-    while (deadline !== undefined && isQuiet(results) && Date.now() + POLL_INTERVAL_MS < deadline) {
-      if (!(await waitQuietly(POLL_INTERVAL_MS, ctx))) break;
+    // A hanging Sync (Wait/HeartbeatInterval) answers once something changes or time is up; a
+    // wake-up only means "look again", Sync itself decides whether the device gets anything.
+    const watched = await mailFolderKeys(full, ctx);
+    while (deadline !== undefined && isQuiet(results) && Date.now() < deadline) {
+      const outcome = await waitForChanges(ctx, watched, deadline - Date.now(), async () => true);
+      if (outcome.kind !== 'changed') break;
       results = await syncAll(full, ctx);
     }
-    await ctx.state.setDeviceCache(ctx.device, REQUEST_CACHE, cacheOf(full, results, wait));
+    await writeSyncCache(ctx, cacheOf(full, results, wait));
+    await recordLastSyncKeys(ctx, lastKeysOf(full, results));
     // MS-ASCMD 3.2.5.1: with nothing to say about any collection the answer may be empty.
     if (isQuiet(results)) return { kind: 'empty' };
     return { kind: 'collections', results };
@@ -229,6 +229,15 @@ function cacheOf(
   };
 }
 
+function lastKeysOf(req: SyncRequest, results: readonly CollectionResult[]): [string, LastSyncKey][] {
+  const filterOf = new Map(req.collections.map((c) => [c.collectionId, c.options.filterType]));
+  return results.flatMap((r) =>
+    r.syncKey === undefined || !r.keyChanged
+      ? []
+      : [[r.collectionId, { syncKey: r.syncKey, filterType: filterOf.get(r.collectionId) ?? 0 }]],
+  );
+}
+
 function isQuiet(results: readonly CollectionResult[]): boolean {
   return results.every(
     (r) =>
@@ -240,29 +249,13 @@ function isQuiet(results: readonly CollectionResult[]): boolean {
   );
 }
 
-/** Sleeps as a waiting request; false when a newer request from the device ended the wait. */
-async function waitQuietly(ms: number, ctx: CommandContext): Promise<boolean> {
-  ctx.markWaiting?.(true);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, ms);
-      ctx.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          reject(ctx.signal.reason);
-        },
-        { once: true },
-      );
-    });
-    return true;
-  } catch (err) {
-    // MS-ASCMD 2.2.1.21: a newer Sync or Ping ends the hanging one; it answers "nothing new".
-    if (err instanceof SupersededError) return false;
-    throw err;
-  } finally {
-    ctx.markWaiting?.(false);
+async function mailFolderKeys(req: SyncRequest, ctx: CommandContext): Promise<string[]> {
+  const keys: string[] = [];
+  for (const c of req.collections) {
+    const ref = await resolveCollection(ctx, c.collectionId);
+    if (ref?.store === 'mail') keys.push(ref.key);
   }
+  return keys;
 }
 
 export const syncCommand = defineCommand({

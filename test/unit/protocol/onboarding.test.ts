@@ -61,6 +61,7 @@ describe('HTTP surface (MS-ASHTTP)', () => {
         'GetItemEstimate',
         'ItemOperations',
         'MoveItems',
+        'Ping',
         'Provision',
         'Settings',
         'Sync',

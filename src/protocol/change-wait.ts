@@ -1,0 +1,81 @@
+import { SupersededError } from '../sync/device-queue.js';
+import type { CommandContext } from './context.js';
+
+// Waiting for changes (Ping, Sync with Wait): the user's change feed says which folder may have
+// changed, `hasChanges` confirms it against the device's own sync state (so the device's own
+// changes, already known to it, wake nothing). Without a feed, folders are re-checked by polling.
+
+export type WaitOutcome =
+  | { readonly kind: 'changed'; readonly folderKeys: readonly string[] }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'superseded' };
+
+const POLL_WITHOUT_FEED_MS = 10_000;
+// Changes come in bursts (a flag and an EXISTS for one delivery): one check for the lot.
+const SETTLE_MS = 50;
+
+export async function waitForChanges(
+  ctx: CommandContext,
+  folderKeys: readonly string[],
+  ms: number,
+  hasChanges: (folderKey: string) => Promise<boolean>,
+): Promise<WaitOutcome> {
+  const feed = ctx.backends.mailChanges;
+  const timers: NodeJS.Timeout[] = [];
+  let unwatch: (() => void) | undefined;
+  let onAbort: (() => void) | undefined;
+  ctx.markWaiting?.(true);
+  try {
+    return await new Promise<WaitOutcome>((resolve, reject) => {
+      let settled = false;
+      const finish = (outcome: WaitOutcome): void => {
+        settled = true;
+        resolve(outcome);
+      };
+      const suspects = new Set<string>();
+      let checking: Promise<void> = Promise.resolve();
+      const check = (): void => {
+        checking = checking.then(async () => {
+          const keys = [...suspects];
+          suspects.clear();
+          const changed: string[] = [];
+          for (const k of keys) if (!settled && (await hasChanges(k))) changed.push(k);
+          if (changed.length > 0 && !settled) finish({ kind: 'changed', folderKeys: changed });
+        });
+        checking.catch((err: unknown) => {
+          if (!settled) {
+            settled = true;
+            reject(err);
+          }
+        });
+      };
+      const suspect = (key: string): void => {
+        if (settled) return;
+        const first = suspects.size === 0;
+        suspects.add(key);
+        if (first) timers.push(setTimeout(check, SETTLE_MS));
+      };
+      timers.push(setTimeout(() => finish({ kind: 'timeout' }), ms));
+      onAbort = () => {
+        if (settled) return;
+        if (ctx.signal.reason instanceof SupersededError) finish({ kind: 'superseded' });
+        else {
+          settled = true;
+          reject(ctx.signal.reason);
+        }
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (feed !== undefined) {
+        unwatch = feed.watch(folderKeys, suspect);
+      } else {
+        const poll = setInterval(() => folderKeys.forEach(suspect), POLL_WITHOUT_FEED_MS);
+        timers.push(poll);
+      }
+    });
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    unwatch?.();
+    if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
+    ctx.markWaiting?.(false);
+  }
+}

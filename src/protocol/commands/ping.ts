@@ -1,0 +1,147 @@
+import { BackendError } from '../../backends/types.js';
+import { child, childText, el, elements } from '../../wbxml/index.js';
+import { waitForChanges } from '../change-wait.js';
+import { defineCommand, type Command } from '../command.js';
+import { resolveCollection } from '../mail-collection.js';
+import { estimateMail } from '../mail-estimate.js';
+import { ProtocolError } from '../status.js';
+import { readLastSyncKeys } from '../sync-cache.js';
+import { optionalInt } from '../sync-options.js';
+
+// MS-ASCMD 2.2.1.13 Ping: wait until one of the folders has something the device has not synced,
+// or the heartbeat runs out. The parameters are cached per device: an empty Ping repeats the last
+// (MS-ASCMD 3.1.5.8). "Something new" is judged against the SyncKeys last handed out, so the
+// device's own changes never wake its Ping.
+
+// MS-ASCMD 2.2.3.177.13 Status in Ping.
+const PingStatus = {
+  Expired: 1,
+  Changes: 2,
+  MissingParameters: 3,
+  SyntaxError: 4,
+  HeartbeatOutOfRange: 5,
+  TooManyFolders: 6,
+  FolderSyncRequired: 7,
+  ServerError: 8,
+} as const;
+
+// MS-ASCMD 2.2.3.88.1: the limits are the server's to choose; these are Exchange's defaults.
+export const PING_LIMITS = { minHeartbeat: 60, maxHeartbeat: 3540, maxFolders: 300 } as const;
+
+const PING_CACHE = 'ping';
+
+interface PingFolder {
+  readonly id: string;
+  readonly cls: string;
+}
+
+interface PingRequest {
+  readonly heartbeat: number | undefined;
+  readonly folders: readonly PingFolder[] | undefined;
+}
+
+interface PingResponse {
+  readonly status: number;
+  readonly folders?: readonly string[];
+  readonly heartbeat?: number;
+  readonly maxFolders?: number;
+}
+
+const ping: Command<PingRequest, PingResponse> = {
+  parse(input) {
+    if (input === undefined) return { heartbeat: undefined, folders: undefined };
+    if (input.tag !== 'Ping:Ping') throw new ProtocolError(`expected Ping, got ${input.tag}`);
+    const folders = child(input, 'Ping:Folders');
+    return {
+      heartbeat: optionalInt(input, 'Ping:HeartbeatInterval'),
+      folders: folders
+        ? elements(folders, 'Ping:Folder').map((f) => ({
+            id: childText(f, 'Ping:Id') ?? '',
+            cls: childText(f, 'Ping:Class') ?? '',
+          }))
+        : undefined,
+    };
+  },
+
+  async handle(req, ctx) {
+    const cached = (await ctx.state.getDeviceCache(ctx.device, PING_CACHE)) as PingRequest | undefined;
+    const heartbeat = req.heartbeat ?? cached?.heartbeat;
+    const folders = req.folders ?? cached?.folders;
+    if (heartbeat === undefined || folders === undefined || folders.length === 0)
+      return { status: PingStatus.MissingParameters };
+    if (heartbeat < PING_LIMITS.minHeartbeat)
+      return { status: PingStatus.HeartbeatOutOfRange, heartbeat: PING_LIMITS.minHeartbeat };
+    if (heartbeat > PING_LIMITS.maxHeartbeat)
+      return { status: PingStatus.HeartbeatOutOfRange, heartbeat: PING_LIMITS.maxHeartbeat };
+    if (folders.length > PING_LIMITS.maxFolders)
+      return { status: PingStatus.TooManyFolders, maxFolders: PING_LIMITS.maxFolders };
+    if (folders.some((f) => f.id === '')) return { status: PingStatus.SyntaxError };
+
+    const mail = new Map<string, string>(); // folder key → CollectionId
+    for (const f of folders) {
+      const ref = await resolveCollection(ctx, f.id);
+      // MS-ASCMD 2.2.3.177.13 Status 7: a folder the device names is gone or was never listed.
+      if (ref === undefined) return { status: PingStatus.FolderSyncRequired };
+      if (ref.store === 'mail') mail.set(ref.key, f.id);
+    }
+    await ctx.state.setDeviceCache(ctx.device, PING_CACHE, { heartbeat, folders });
+
+    const synced = await readLastSyncKeys(ctx);
+    const hasChanges = async (folderKey: string): Promise<boolean> => {
+      const collectionId = mail.get(folderKey);
+      const last = collectionId === undefined ? undefined : synced.get(collectionId);
+      // A folder the device never synced has nothing it could be told about.
+      if (collectionId === undefined || last === undefined) return false;
+      const estimate = await estimateMail(ctx, collectionId, folderKey, last.syncKey, last.filterType);
+      if (estimate === 'not-found') throw new BackendError('not-found', `folder ${collectionId} is gone`);
+      // A key the device no longer holds: its Sync will say so (Status 3) and start over.
+      return estimate !== 0;
+    };
+    try {
+      const now: string[] = [];
+      for (const key of mail.keys()) if (await hasChanges(key)) now.push(key);
+      if (now.length > 0) return changes(now, mail);
+      const outcome = await waitForChanges(ctx, [...mail.keys()], heartbeat * 1000, hasChanges);
+      if (outcome.kind === 'changed') return changes(outcome.folderKeys, mail);
+    } catch (err) {
+      if (err instanceof BackendError && err.kind === 'not-found')
+        return { status: PingStatus.FolderSyncRequired };
+      throw err;
+    }
+    // Expired, or a newer request from the device ended this one (MS-ASCMD 3.1.5.8).
+    return { status: PingStatus.Expired };
+  },
+
+  render(res) {
+    return el(
+      'Ping:Ping',
+      el('Ping:Status', res.status),
+      res.folders &&
+        el(
+          'Ping:Folders',
+          res.folders.map((id) => el('Ping:Folder', id)),
+        ),
+      res.maxFolders !== undefined && el('Ping:MaxFolders', res.maxFolders),
+      res.heartbeat !== undefined && el('Ping:HeartbeatInterval', res.heartbeat),
+    );
+  },
+};
+
+function changes(folderKeys: readonly string[], mail: ReadonlyMap<string, string>): PingResponse {
+  return {
+    status: PingStatus.Changes,
+    folders: folderKeys.flatMap((k) => {
+      const id = mail.get(k);
+      return id === undefined ? [] : [id];
+    }),
+  };
+}
+
+export const pingCommand = defineCommand({
+  name: 'Ping',
+  command: ping,
+  body: 'optional-wbxml',
+  needsProvisioning: true,
+  root: 'Ping:Ping',
+  statusTag: 'Ping:Status',
+});
