@@ -1,4 +1,4 @@
-import { decodeTransferEncoding } from '../model/email-item/index.js';
+import { decodeTransferEncoding } from '../model/email/index.js';
 import type { MimePart } from '../model/mail-message.js';
 import type { CommandContext } from './context.js';
 import { resolveCollection } from './mail-collection.js';

@@ -5,7 +5,7 @@ import {
   keywordChanges,
   parseEmailChange,
   type EmailRenderOptions,
-} from '../model/email-item/index.js';
+} from '../model/email/index.js';
 import { draftFieldsOf, draftToMime } from '../model/draft-mime.js';
 import { itemServerId, parseItemServerId } from '../model/server-id.js';
 import { INITIAL_SYNC_KEY } from '../model/sync-key.js';

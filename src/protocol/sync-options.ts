@@ -1,4 +1,4 @@
-import type { BodyPreference } from '../model/email-item/index.js';
+import type { BodyPreference } from '../model/email/index.js';
 import { isFilterType } from '../model/filter-type.js';
 import type { child } from '../wbxml/index.js';
 import { childText, elements, type WbxmlElement } from '../wbxml/index.js';

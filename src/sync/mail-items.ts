@@ -5,7 +5,7 @@ import {
   renderEmail,
   renderEmailFlagFields,
   type EmailRenderOptions,
-} from '../model/email-item/index.js';
+} from '../model/email/index.js';
 import type { BodyFetch } from '../model/mail-message.js';
 import { UidSet } from '../model/uid-set.js';
 import type { WbxmlElement } from '../wbxml/index.js';

@@ -55,7 +55,11 @@ export class ImapChangeFeed implements MailChangeFeed {
     this.#watchers.add(watcher);
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
-    void this.#reconcile();
+    // Whatever changed between the watcher's own check and IDLE being in place would otherwise go
+    // unnoticed until the next change: once the feed is live, every watched folder is suspect.
+    void this.#reconcile().then(() => {
+      if (this.#watchers.has(watcher)) for (const k of watcher.keys) onChange(k);
+    });
     return () => {
       if (!this.#watchers.delete(watcher)) return;
       if (this.#watchers.size === 0) {
