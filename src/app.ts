@@ -39,6 +39,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...deps.server,
   } as FastifyServerOptions);
   const metrics = new Metrics();
+  const { backends } = deps;
+  if (backends.openConnections) metrics.imapConnections = () => backends.openConnections?.() ?? 0;
   const { trace } = config;
   const capture =
     trace.dir === undefined

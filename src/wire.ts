@@ -1,7 +1,13 @@
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { DavCollectionStore } from './backends/dav/index.js';
-import { ImapChangeFeed, ImapMailStore, verifyImapLogin, type ImapConfig } from './backends/imap/index.js';
+import {
+  ImapChangeFeed,
+  ImapMailStore,
+  openImapConnections,
+  verifyImapLogin,
+  type ImapConfig,
+} from './backends/imap/index.js';
 import { SieveOofStore } from './backends/sieve/index.js';
 import type { Backends, Credentials, UserBackends } from './backends/types.js';
 import { UserBackendsPool } from './backends/user-pool.js';
@@ -64,6 +70,7 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
     verifyLogin: (credentials, signal) => verifyImapLogin(imap, credentials, signal),
     forUser: (credentials) => pool.get(credentials),
     reachable: (signal) => tcpReachable(config.imap.host, config.imap.port, signal),
+    openConnections: openImapConnections,
     close: () => pool.closeAll(),
   };
 }

@@ -185,6 +185,8 @@ export interface Backends {
   /** Checks a login against the mail server; throws BackendError('auth') or ('temporary'). */
   verifyLogin(credentials: Credentials, signal?: AbortSignal): Promise<void>;
   forUser(credentials: Credentials): UserBackends;
+  /** Connections to the mail server open now, for the metrics. */
+  openConnections?(): number;
   /** Whether the mail server answers at all (no login), for readiness checks. */
   reachable?(signal?: AbortSignal): Promise<boolean>;
   close(): Promise<void>;

@@ -234,6 +234,7 @@ async function handleAuthenticated(
           now: options.now ?? (() => new Date()),
           signal,
           markWaiting,
+          metrics: options.metrics,
         };
         return spec.run(input, ctx);
       },

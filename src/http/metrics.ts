@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ProtocolMetrics } from '../protocol/context.js';
 
 // Prometheus text exposition (version 0.0.4) of a few counters; enough for dashboards and alerts
 // without a metrics library.
@@ -10,8 +11,21 @@ interface Histogram {
   count: number;
 }
 
-export class Metrics {
+export class Metrics implements ProtocolMetrics {
   private readonly requests = new Map<string, number>();
+  private readonly items = new Map<string, number>();
+  private readonly waitingNow = new Map<string, number>();
+  /** Open IMAP connections, when the backends can tell. */
+  imapConnections: (() => number) | undefined;
+
+  itemsSent(itemClass: string, kind: string, count: number): void {
+    const key = `class="${itemClass}",kind="${kind}"`;
+    this.items.set(key, (this.items.get(key) ?? 0) + count);
+  }
+
+  waiting(command: string, delta: 1 | -1): void {
+    this.waitingNow.set(command, (this.waitingNow.get(command) ?? 0) + delta);
+  }
   private readonly durations = new Map<string, Histogram>();
   private readonly started = Date.now();
 
@@ -45,6 +59,21 @@ export class Metrics {
       lines.push(`eas_request_duration_seconds_bucket{command="${command}",le="+Inf"} ${h.count}`);
       lines.push(`eas_request_duration_seconds_sum{command="${command}"} ${h.sum}`);
       lines.push(`eas_request_duration_seconds_count{command="${command}"} ${h.count}`);
+    }
+    lines.push(
+      '# HELP eas_items_sent_total Items sent to devices by Sync, by class and kind.',
+      '# TYPE eas_items_sent_total counter',
+      ...[...this.items].map(([labels, n]) => `eas_items_sent_total{${labels}} ${n}`),
+      '# HELP eas_waiting_requests Pings and hanging Syncs waiting for changes now.',
+      '# TYPE eas_waiting_requests gauge',
+      ...[...this.waitingNow].map(([command, n]) => `eas_waiting_requests{command="${command}"} ${n}`),
+    );
+    if (this.imapConnections !== undefined) {
+      lines.push(
+        '# HELP eas_imap_connections IMAP connections open to the mail server (requests and change feeds).',
+        '# TYPE eas_imap_connections gauge',
+        `eas_imap_connections ${this.imapConnections()}`,
+      );
     }
     lines.push(
       '# HELP eas_uptime_seconds Seconds since the gateway started.',

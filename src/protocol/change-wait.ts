@@ -1,4 +1,3 @@
-import { SupersededError } from '../sync/device-queue.js';
 import type { CommandContext } from './context.js';
 
 // Waiting for changes (Ping, Sync with Wait): the user's change feed says which folder may have
@@ -8,7 +7,7 @@ import type { CommandContext } from './context.js';
 export type WaitOutcome =
   | { readonly kind: 'changed'; readonly folderKeys: readonly string[] }
   | { readonly kind: 'timeout' }
-  | { readonly kind: 'superseded' };
+  | { readonly kind: 'ended' };
 
 const POLL_WITHOUT_FEED_MS = 10_000;
 // Changes come in bursts (a flag and an EXISTS for one delivery): one check for the lot.
@@ -25,6 +24,7 @@ export async function waitForChanges(
   let unwatch: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
   ctx.markWaiting?.(true);
+  ctx.metrics?.waiting(ctx.request.cmd, 1);
   try {
     return await new Promise<WaitOutcome>((resolve, reject) => {
       let settled = false;
@@ -56,13 +56,10 @@ export async function waitForChanges(
         if (first) timers.push(setTimeout(check, SETTLE_MS));
       };
       timers.push(setTimeout(() => finish({ kind: 'timeout' }), ms));
+      // A newer request from the device, server shutdown or the client leaving: the wait ends
+      // with "nothing new" (MS-ASCMD 2.2.1.13 Status 1), which a client still there re-issues.
       onAbort = () => {
-        if (settled) return;
-        if (ctx.signal.reason instanceof SupersededError) finish({ kind: 'superseded' });
-        else {
-          settled = true;
-          reject(ctx.signal.reason);
-        }
+        if (!settled) finish({ kind: 'ended' });
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       if (feed !== undefined) {
@@ -77,5 +74,6 @@ export async function waitForChanges(
     unwatch?.();
     if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
     ctx.markWaiting?.(false);
+    ctx.metrics?.waiting(ctx.request.cmd, -1);
   }
 }

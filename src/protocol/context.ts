@@ -31,6 +31,14 @@ export interface Log {
   error(obj: object, msg?: string): void;
 }
 
+/** What commands count for the operator's dashboards (Prometheus /metrics). */
+export interface ProtocolMetrics {
+  /** Items sent to devices by Sync: kind is add, change, delete or softdelete. */
+  itemsSent(itemClass: string, kind: string, count: number): void;
+  /** A Ping or hanging Sync started (+1) or stopped (-1) waiting. */
+  waiting(command: string, delta: 1 | -1): void;
+}
+
 export interface ProtocolSettings {
   readonly policy: ProvisionPolicy;
 }
@@ -46,6 +54,7 @@ export interface CommandContext {
   readonly now: () => Date;
   /** Fires when the client disconnects or a newer request from the same device supersedes this one. */
   readonly signal: AbortSignal;
+  readonly metrics?: ProtocolMetrics;
   /** Marks the request as only waiting for changes, so a newer one from the device ends it. */
   readonly markWaiting?: (waiting: boolean) => void;
 }

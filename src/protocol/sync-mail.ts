@@ -114,6 +114,7 @@ export async function syncMailCollection(
     const rendered = await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx);
     moreAvailable = window.moreAvailable || rendered.deferred;
     commands.push(...rendered.commands);
+    countSent(rendered.commands, ctx);
   }
 
   const unchanged = JSON.stringify(s.snapshot()) === before;
@@ -236,6 +237,22 @@ async function renderWithinBudget(
     for (const uid of chunk) done.add(uid);
   }
   return { items, done };
+}
+
+const KIND_OF_COMMAND: Readonly<Record<string, string>> = {
+  'AirSync:Add': 'add',
+  'AirSync:Change': 'change',
+  'AirSync:Delete': 'delete',
+  'AirSync:SoftDelete': 'softdelete',
+};
+
+function countSent(commands: readonly WbxmlElement[], ctx: CommandContext): void {
+  const counts = new Map<string, number>();
+  for (const c of commands) {
+    const kind = KIND_OF_COMMAND[c.tag];
+    if (kind !== undefined) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  for (const [kind, n] of counts) ctx.metrics?.itemsSent('Email', kind, n);
 }
 
 // --- the device's own changes -------------------------------------------------------------------

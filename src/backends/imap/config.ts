@@ -36,7 +36,25 @@ export function connectTimeoutOf(config: ImapConfig): number {
   return config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
+let openConnections = 0;
+
+/** IMAP connections of this process that are logged in now (for the metrics). */
+export function openImapConnections(): number {
+  return openConnections;
+}
+
 export function createImapFlow(config: ImapConfig, credentials: Credentials): ImapFlow {
+  const flow = newImapFlow(config, credentials);
+  const connect = flow.connect.bind(flow);
+  flow.connect = async () => {
+    await connect();
+    openConnections++;
+    flow.once('close', () => openConnections--);
+  };
+  return flow;
+}
+
+function newImapFlow(config: ImapConfig, credentials: Credentials): ImapFlow {
   const timeout = connectTimeoutOf(config);
   return new ImapFlow({
     host: config.host,
