@@ -63,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     authenticator,
     backends: deps.backends,
     state: deps.state,
-    settings: { policy: makePolicy(config.provisioning.policy) },
+    settings: { policy: makePolicy(config.provisioning.policy), smtpSavesSent: config.smtp.savesSent },
     provisioningRequired: config.provisioning.required,
     mailDomain: config.mailDomain,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -16,7 +16,7 @@ export interface GatewayConfig {
   /** How a device's user name becomes the IMAP login: `alice`, `alice@domain`, or as typed. */
   loginFormat: 'local' | 'email' | 'as-given';
   imap: { host: string; port: number; secure: boolean; rejectUnauthorized: boolean };
-  smtp: { host: string; port: number; secure: boolean };
+  smtp: { host: string; port: number; secure: boolean; savesSent: boolean };
   /** CalDAV/CardDAV base URL; empty to serve mail only. */
   davUrl: string | undefined;
   /** ManageSieve for out-of-office; empty to disable Oof. */
@@ -44,7 +44,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   mailDomain: 'example.test',
   loginFormat: 'local',
   imap: { host: '127.0.0.1', port: 1143, secure: false, rejectUnauthorized: true },
-  smtp: { host: '127.0.0.1', port: 1587, secure: false },
+  smtp: { host: '127.0.0.1', port: 1587, secure: false, savesSent: false },
   davUrl: 'http://127.0.0.1:5232/',
   sieve: { host: '127.0.0.1', port: 14190 },
   state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
@@ -98,6 +98,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       host: r.str('EAS_SMTP_HOST', merged.smtp.host),
       port: r.port('EAS_SMTP_PORT', merged.smtp.port),
       secure: r.bool('EAS_SMTP_TLS', merged.smtp.secure),
+      savesSent: r.bool('EAS_SMTP_SAVES_SENT', merged.smtp.savesSent),
     },
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
     sieve:

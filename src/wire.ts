@@ -9,6 +9,7 @@ import {
   type ImapConfig,
 } from './backends/imap/index.js';
 import { SieveOofStore } from './backends/sieve/index.js';
+import { NodemailerSubmitter } from './backends/smtp/index.js';
 import type { Backends, Credentials, UserBackends } from './backends/types.js';
 import { UserBackendsPool } from './backends/user-pool.js';
 import type { GatewayConfig } from './config.js';
@@ -37,6 +38,15 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
   const open = (credentials: Credentials): UserBackends => {
     const mail = new ImapMailStore(imap, credentials);
     const mailChanges = new ImapChangeFeed(imap, credentials);
+    const submitter = new NodemailerSubmitter(
+      {
+        host: config.smtp.host,
+        port: config.smtp.port,
+        secure: config.smtp.secure,
+        rejectUnauthorized: config.imap.rejectUnauthorized,
+      },
+      credentials,
+    );
     const address = credentials.user.includes('@')
       ? credentials.user
       : `${credentials.user}@${config.mailDomain}`;
@@ -60,6 +70,7 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
           : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials),
       oof,
       mailChanges,
+      submitter,
       close: async () => {
         await Promise.all([mail.close(), mailChanges.close()]);
       },

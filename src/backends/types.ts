@@ -146,6 +146,20 @@ export interface MailChangeFeed {
   readonly watching: boolean;
 }
 
+/** Where a message goes: SMTP MAIL FROM and RCPT TO (RFC 5321), taken from its headers. */
+export interface SmtpEnvelope {
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+/**
+ * Sends mail as the user. Failures: 'temporary' (server down, 4xx: nothing was sent),
+ * 'precondition' (a recipient refused), 'quota' (too large), 'permanent' (other 5xx), 'auth'.
+ */
+export interface MailSubmitter {
+  submit(message: Uint8Array, envelope: SmtpEnvelope, signal?: AbortSignal): Promise<void>;
+}
+
 /** A CalDAV or CardDAV collection; `key` is derived from its URL path. */
 export interface DavCollection {
   readonly key: string;
@@ -175,6 +189,8 @@ export interface UserBackends {
   /** CardDAV address books, when configured. */
   readonly contacts?: CollectionStore;
   readonly oof?: OofStore;
+  /** Sending over SMTP, when configured. */
+  readonly submitter?: MailSubmitter;
   /** Change notifications for Ping and hanging Sync; without one they poll. */
   readonly mailChanges?: MailChangeFeed;
   /** Releases connections (IMAP, ManageSieve) held for this user. */

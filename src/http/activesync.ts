@@ -179,8 +179,11 @@ async function handleAuthenticated(
 
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   let input: WbxmlElement | undefined;
-  if (raw.length > 0 && (spec.body === 'wbxml' || spec.body === 'optional-wbxml')) {
-    const type = (headerValue(request, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  let mime: Uint8Array | undefined;
+  const type = (headerValue(request, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  // MS-ASCMD 2.2.1.16: before 14.0 the message itself is the body (message/rfc822).
+  if (raw.length > 0 && spec.body === 'wbxml-or-mime' && type !== WBXML_TYPE) mime = raw;
+  else if (raw.length > 0 && spec.body !== 'none') {
     if (type !== WBXML_TYPE) return fail(reply, log, 400, `content type "${type}" is not ${WBXML_TYPE}`);
     try {
       input = decodeWbxml(raw);
@@ -219,6 +222,7 @@ async function handleAuthenticated(
             policyKey,
             params: query.params,
             userAgent,
+            ...(mime !== undefined ? { mime } : {}),
           },
           principal,
           device,

@@ -22,7 +22,7 @@ export interface Command<Req, Res> {
 }
 
 /** How a command's request body arrives. */
-export type BodyKind = 'wbxml' | 'optional-wbxml' | 'mime' | 'none';
+export type BodyKind = 'wbxml' | 'optional-wbxml' | 'wbxml-or-mime' | 'none';
 
 /** A registry row: everything dispatch needs to know about a command. */
 export interface CommandSpec {

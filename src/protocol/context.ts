@@ -11,6 +11,8 @@ export interface EasRequestInfo {
   readonly deviceType: string;
   readonly policyKey: string | undefined;
   readonly params: Readonly<Record<string, string>>;
+  /** The body as sent when it is not WBXML: 12.x SendMail, SmartReply, SmartForward (MIME). */
+  readonly mime?: Uint8Array;
   readonly userAgent: string | undefined;
 }
 
@@ -41,6 +43,8 @@ export interface ProtocolMetrics {
 
 export interface ProtocolSettings {
   readonly policy: ProvisionPolicy;
+  /** The SMTP server files sent mail itself: no Sent copy from us (it would be doubled). */
+  readonly smtpSavesSent?: boolean;
 }
 
 export interface CommandContext {

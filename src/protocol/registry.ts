@@ -7,6 +7,7 @@ import { itemOperationsCommand } from './commands/item-operations.js';
 import { moveItemsCommand } from './commands/move-items.js';
 import { pingCommand } from './commands/ping.js';
 import { provisionCommand } from './commands/provision.js';
+import { sendMailCommand, smartForwardCommand, smartReplyCommand } from './commands/send-mail.js';
 import { settingsCommand } from './commands/settings.js';
 import { syncCommand } from './commands/sync.js';
 
@@ -23,7 +24,10 @@ const COMMANDS: readonly CommandSpec[] = [
   moveItemsCommand,
   pingCommand,
   provisionCommand,
+  sendMailCommand,
   settingsCommand,
+  smartForwardCommand,
+  smartReplyCommand,
   syncCommand,
 ];
 

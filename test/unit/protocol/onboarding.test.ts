@@ -63,7 +63,10 @@ describe('HTTP surface (MS-ASHTTP)', () => {
         'MoveItems',
         'Ping',
         'Provision',
+        'SendMail',
         'Settings',
+        'SmartForward',
+        'SmartReply',
         'Sync',
       ].sort(),
     );

@@ -1,0 +1,1 @@
+export { NodemailerSubmitter, type SmtpConfig } from './nodemailer-submitter.js';

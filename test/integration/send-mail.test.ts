@@ -1,0 +1,218 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
+import type { Backends } from '../../src/backends/types.js';
+import type { StateStore } from '../../src/state/types.js';
+import { createBackends, openStateStore } from '../../src/wire.js';
+import { el, type WbxmlElement } from '../../src/wbxml/index.js';
+import { testEnv } from '../support/test-env.js';
+import { imapAs, MailDevice, message } from '../support/mail-sync.js';
+
+// Sending through the real path: gateway → Dovecot submission (as the user) → Postfix → LMTP →
+// the recipient's INBOX; the Sent copy in the sender's Sent folder over IMAP.
+
+let app: FastifyInstance;
+let state: StateStore;
+let backends: Backends;
+let alice: ImapFlow;
+let bob: ImapFlow;
+const tag = randomBytes(4).toString('hex');
+
+async function build(smtpPort: number) {
+  const env = testEnv();
+  const config: GatewayConfig = {
+    ...DEFAULT_CONFIG,
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
+    smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: smtpPort },
+    state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-send-')), 'state.sqlite') },
+  };
+  const s = await openStateStore(config);
+  const b = createBackends(config);
+  const { fastify } = await buildApp({ config, backends: b, state: s });
+  await fastify.ready();
+  return { app: fastify, state: s, backends: b };
+}
+
+beforeAll(async () => {
+  ({ app, state, backends } = await build(testEnv().submissionPort));
+  alice = await imapAs('alice');
+  bob = await imapAs('bob');
+});
+
+afterAll(async () => {
+  await alice?.logout();
+  await bob?.logout();
+  await app?.close();
+  await backends?.close();
+  await state?.close();
+});
+
+const composeMail = (kind: string, mime: Buffer, clientId: string, source?: WbxmlElement): WbxmlElement =>
+  el(
+    `ComposeMail:${kind}` as 'ComposeMail:SendMail',
+    el('ComposeMail:ClientId', clientId),
+    source,
+    el('ComposeMail:SaveInSentItems'),
+    el('ComposeMail:Mime', mime),
+  );
+
+async function waitFor(client: ImapFlow, mailbox: string, subject: string, count = 1, ms = 5000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const lock = await client.getMailboxLock(mailbox);
+    try {
+      await client.noop();
+      const found = (await client.search({ subject }, { uid: true })) || [];
+      if (found.length >= count || Date.now() > until) return found;
+    } finally {
+      lock.release();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function sourceOf(client: ImapFlow, mailbox: string, uid: number): Promise<string> {
+  const lock = await client.getMailboxLock(mailbox);
+  try {
+    const m = await client.fetchOne(String(uid), { source: true }, { uid: true });
+    return m ? m.source!.toString() : '';
+  } finally {
+    lock.release();
+  }
+}
+
+describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
+  it('delivers a 14.1 SendMail once (Bcc hidden), keeps one Sent copy, and a retried ClientId sends nothing', async () => {
+    const d = new MailDevice(app, 'alice', '14.1');
+    await d.onboard();
+    const subject = `Hello ${tag}`;
+    const mime = Buffer.from(
+      [
+        'From: Alice <alice@example.test>',
+        'To: Bob <bob@example.test>',
+        'Bcc: alice@example.test',
+        `Subject: ${subject}`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Hi Bob.',
+        '',
+      ].join('\r\n'),
+    );
+    const first = await d.call('SendMail', composeMail('SendMail', mime, `c1-${tag}`));
+    expect([first.status, first.body]).toEqual([200, undefined]);
+    const again = await d.call('SendMail', composeMail('SendMail', mime, `c1-${tag}`));
+    expect([again.status, again.body]).toEqual([200, undefined]);
+
+    const delivered = await waitFor(bob, 'INBOX', subject);
+    expect(delivered).toHaveLength(1);
+    const text = await sourceOf(bob, 'INBOX', delivered[0]!);
+    expect(text).not.toMatch(/^Bcc:/im);
+    expect(text).toMatch(/^Message-ID: </im);
+    // The Bcc copy reached alice, and her Sent folder has the message once.
+    expect(await waitFor(alice, 'INBOX', subject)).toHaveLength(1);
+    expect(await waitFor(alice, 'Sent', subject)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await waitFor(bob, 'INBOX', subject, 2, 0)).toHaveLength(1);
+  });
+
+  it('sends a 12.1 SendMail posted as MIME', async () => {
+    const d = new MailDevice(app, 'alice', '12.1');
+    await d.onboard();
+    const subject = `Old client ${tag}`;
+    const res = await app.inject({
+      method: 'POST',
+      url: `/Microsoft-Server-ActiveSync?Cmd=SendMail&User=alice&DeviceId=${d.deviceId}&DeviceType=TestPhone&SaveInSent=T`,
+      headers: {
+        authorization: `Basic ${Buffer.from('alice:password').toString('base64')}`,
+        'ms-asprotocolversion': '12.1',
+        'content-type': 'message/rfc822',
+        'x-ms-policykey': d.policyKey,
+      },
+      payload: message(subject, { from: 'Alice <alice@example.test>' }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(await waitFor(bob, 'INBOX', subject)).toHaveLength(1);
+  });
+
+  it('replies with the original quoted and threaded, and forwards it attached, flagging the original', async () => {
+    const subject = `Question ${tag}`;
+    await alice.append('INBOX', message(subject, { from: 'Bob <bob@example.test>', body: 'Can you help?' }));
+    const d = new MailDevice(app, 'alice', '14.1');
+    await d.onboard();
+    const inbox = d.idOf('Inbox');
+    const { adds } = await d.initialSync(inbox);
+    const original = adds.find((a) =>
+      a.data.children.some(
+        (c) => typeof c === 'object' && 'tag' in c && c.tag === 'Email:Subject' && c.children[0] === subject,
+      ),
+    )!;
+    const source = el(
+      'ComposeMail:Source',
+      el('ComposeMail:FolderId', inbox),
+      el('ComposeMail:ItemId', original.serverId),
+    );
+    const reply = Buffer.from(
+      `From: alice@example.test\r\nTo: bob@example.test\r\nSubject: Re: ${subject}\r\n\r\nSure.\r\n`,
+    );
+    expect((await d.call('SmartReply', composeMail('SmartReply', reply, `r-${tag}`, source))).status).toBe(
+      200,
+    );
+    const forward = Buffer.from(
+      `From: alice@example.test\r\nTo: bob@example.test\r\nSubject: Fwd: ${subject}\r\n\r\nFYI.\r\n`,
+    );
+    expect(
+      (await d.call('SmartForward', composeMail('SmartForward', forward, `f-${tag}`, source))).status,
+    ).toBe(200);
+
+    const [replyUid] = await waitFor(bob, 'INBOX', `Re: ${subject}`);
+    const replyText = await sourceOf(bob, 'INBOX', replyUid!);
+    expect(replyText).toMatch(/^In-Reply-To: </im);
+    expect(
+      Buffer.from(
+        /base64\r\n\r\n([\s\S]*?)\r\n--/.exec(replyText)![1]!.replace(/\s/g, ''),
+        'base64',
+      ).toString(),
+    ).toContain('> Can you help?');
+    const [fwdUid] = await waitFor(bob, 'INBOX', `Fwd: ${subject}`);
+    const fwdText = await sourceOf(bob, 'INBOX', fwdUid!);
+    expect(fwdText).toContain('Content-Type: message/rfc822');
+    expect(fwdText).toContain('Can you help?');
+
+    const lock = await alice.getMailboxLock('INBOX');
+    try {
+      const m = await alice.fetchOne(original.serverId.split(':')[1]!, { flags: true }, { uid: true });
+      expect([...((m && m.flags) || [])]).toEqual(expect.arrayContaining(['\\Answered', '$Forwarded']));
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('answers a transient status and stores nothing when SMTP is down', async () => {
+    const down = await build(1); // nothing listens on port 1
+    try {
+      const d = new MailDevice(down.app, 'alice', '14.1');
+      await d.onboard();
+      const subject = `Never sent ${tag}`;
+      const res = await d.call(
+        'SendMail',
+        composeMail('SendMail', message(subject, { from: 'alice@example.test' }), `down-${tag}`),
+      );
+      expect(res.status).toBe(200);
+      expect(
+        res.body && res.body.children.map((c) => (typeof c === 'object' && 'tag' in c ? c.children[0] : '')),
+      ).toEqual(['111']);
+      expect(await waitFor(alice, 'Sent', subject, 1, 300)).toHaveLength(0);
+    } finally {
+      await down.app.close();
+      await down.backends.close();
+      await down.state.close();
+    }
+  });
+});
