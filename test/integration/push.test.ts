@@ -83,9 +83,10 @@ describe('Ping over IMAP IDLE (Dovecot)', () => {
   it('ends a waiting Ping with Status 1 when the device sends a new request', async () => {
     const d = new MailDevice(app, 'bob', '14.1');
     await d.onboard();
-    const inbox = d.idOf('Inbox');
-    await d.initialSync(inbox);
-    const pending = d.call('Ping', ping(600, [inbox]));
+    // Its own folder: mail the send suite delivers to bob's INBOX meanwhile must not wake it.
+    const own = d.idOf(folder);
+    await d.initialSync(own);
+    const pending = d.call('Ping', ping(600, [own]));
     await sleep(300);
     const started = Date.now();
     await d.folderSync();
