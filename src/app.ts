@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Backends } from './backends/types.js';
-import { activeSyncRoutes } from './http/activesync.js';
+import { activeSyncRoutes, deviceKeyOf } from './http/activesync.js';
 import { autodiscoverRoutes } from './http/autodiscover.js';
 import { Authenticator, normaliseUser } from './http/auth.js';
 import { TraceCapture } from './http/trace-capture.js';
@@ -50,6 +50,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           fastify.log,
         );
   const queue = new DeviceQueue();
+  // Another instance got a request of a device that waits here: end that wait.
+  const stopListening = deps.state.coordinator?.onRequestElsewhere((device) =>
+    queue.supersede(deviceKeyOf(device)),
+  );
+  fastify.addHook('onClose', async () => stopListening?.());
   const authenticator = new Authenticator({
     verify: (c, signal) => deps.backends.verifyLogin(c, signal),
     mailDomain: config.mailDomain,

@@ -3,7 +3,7 @@ import type { Backends } from '../backends/types.js';
 import type { CommandContext, Log, Principal, ProtocolSettings } from '../protocol/context.js';
 import { checkNotWiped, checkProvisioned } from '../protocol/provisioning.js';
 import { CommonStatus, EasError } from '../protocol/status.js';
-import { isRawBody, type CommandSpec } from '../protocol/command.js';
+import { isRawBody, type CommandOutput, type CommandSpec } from '../protocol/command.js';
 import { commandFor, implementedCommands } from '../protocol/registry.js';
 import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../protocol/version.js';
 import type { StateStore } from '../state/types.js';
@@ -201,46 +201,72 @@ async function handleAuthenticated(
     if (!reply.raw.writableEnded) clientGone.abort(new Error('client disconnected'));
   });
 
+  const runCommand = async (
+    signal: AbortSignal,
+    markWaiting: (waiting: boolean) => Promise<void>,
+  ): Promise<CommandOutput> => {
+    const record = await options.state.touchDevice(device, {
+      deviceType: query.deviceType,
+      userAgent,
+      protocolVersion: version,
+    });
+    if (record.firstSeen.getTime() === record.lastSeen.getTime()) await admitNewDevice(options, device);
+    checkNotWiped(record);
+    if (spec.needsProvisioning && options.provisioningRequired) checkProvisioned(record, policyKey);
+    const ctx: CommandContext = {
+      request: {
+        cmd: spec.name,
+        version,
+        deviceId: query.deviceId,
+        deviceType: query.deviceType,
+        policyKey,
+        params: query.params,
+        userAgent,
+        ...(mime !== undefined ? { mime } : {}),
+      },
+      principal,
+      device,
+      backends: options.backends.forUser(principal.credentials),
+      state: options.state,
+      settings: options.settings,
+      log: request.log.child({
+        cmd: spec.name,
+        user: principal.id,
+        deviceId: query.deviceId,
+        version,
+      }) as Log,
+      now: options.now ?? (() => new Date()),
+      signal,
+      markWaiting,
+      metrics: options.metrics,
+    };
+    return spec.run(input, ctx);
+  };
+
   try {
     const answer = await options.queue.run(
-      `${device.user}\0${device.deviceId}`,
-      async (signal, markWaiting) => {
-        const record = await options.state.touchDevice(device, {
-          deviceType: query.deviceType,
-          userAgent,
-          protocolVersion: version,
-        });
-        if (record.firstSeen.getTime() === record.lastSeen.getTime()) await admitNewDevice(options, device);
-        checkNotWiped(record);
-        if (spec.needsProvisioning && options.provisioningRequired) checkProvisioned(record, policyKey);
-        const ctx: CommandContext = {
-          request: {
-            cmd: spec.name,
-            version,
-            deviceId: query.deviceId,
-            deviceType: query.deviceType,
-            policyKey,
-            params: query.params,
-            userAgent,
-            ...(mime !== undefined ? { mime } : {}),
-          },
-          principal,
-          device,
-          backends: options.backends.forUser(principal.credentials),
-          state: options.state,
-          settings: options.settings,
-          log: request.log.child({
-            cmd: spec.name,
-            user: principal.id,
-            deviceId: query.deviceId,
-            version,
-          }) as Log,
-          now: options.now ?? (() => new Date()),
-          signal,
-          markWaiting,
-          metrics: options.metrics,
+      deviceKeyOf(device),
+      async (signal, markQueueWaiting) => {
+        // Across instances (PostgreSQL): end the device's waiting request elsewhere, then hold the
+        // device's lock while this request works; a wait for changes lets go of it meanwhile.
+        const coordinator = options.state.coordinator;
+        await coordinator?.announceRequest(device);
+        let release = await coordinator?.lockDevice(device, signal);
+        const markWaiting = async (waiting: boolean): Promise<void> => {
+          markQueueWaiting(waiting);
+          if (coordinator === undefined) return;
+          if (waiting) {
+            await release?.();
+            release = undefined;
+          } else if (!signal.aborted) {
+            release = await coordinator.lockDevice(device, signal);
+          }
         };
-        return spec.run(input, ctx);
+        try {
+          return await runCommand(signal, markWaiting);
+        } finally {
+          await release?.();
+        }
       },
       clientGone.signal,
     );
@@ -333,4 +359,8 @@ function safeDecode(bytes: Buffer): WbxmlElement | undefined {
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+export function deviceKeyOf(device: { user: string; deviceId: string }): string {
+  return `${device.user}\0${device.deviceId}`;
 }

@@ -23,7 +23,7 @@ export async function waitForChanges(
   const timers: NodeJS.Timeout[] = [];
   let unwatch: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
-  ctx.markWaiting?.(true);
+  await ctx.markWaiting?.(true);
   ctx.metrics?.waiting(ctx.request.cmd, 1);
   try {
     return await new Promise<WaitOutcome>((resolve, reject) => {
@@ -73,7 +73,7 @@ export async function waitForChanges(
     for (const t of timers) clearTimeout(t);
     unwatch?.();
     if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
-    ctx.markWaiting?.(false);
+    await ctx.markWaiting?.(false);
     ctx.metrics?.waiting(ctx.request.cmd, -1);
   }
 }

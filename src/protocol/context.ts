@@ -60,5 +60,5 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   readonly metrics?: ProtocolMetrics;
   /** Marks the request as only waiting for changes, so a newer one from the device ends it. */
-  readonly markWaiting?: (waiting: boolean) => void;
+  readonly markWaiting?: (waiting: boolean) => void | Promise<void>;
 }

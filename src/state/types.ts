@@ -116,8 +116,23 @@ export interface ClientIdStore {
   lookupClientId(device: DeviceRef, scope: string, clientId: string): Promise<string | undefined>;
 }
 
+/**
+ * Several gateway instances on one store: a device's requests run one at a time across all of
+ * them, and a request on one instance ends the device's waiting Ping on another.
+ */
+export interface DeviceCoordinator {
+  /** Waits for the device's cluster-wide lock; the returned function releases it. */
+  lockDevice(device: DeviceRef, signal?: AbortSignal): Promise<() => Promise<void>>;
+  /** Tells the other instances that a new request of the device arrived. */
+  announceRequest(device: DeviceRef): Promise<void>;
+  /** Calls `listener` for another instance's announcement; returns the function that stops it. */
+  onRequestElsewhere(listener: (device: DeviceRef) => void): () => void;
+}
+
 export interface StateStore
   extends DeviceStore, FolderMapStore, SyncStateStore, DeviceCacheStore, ClientIdStore {
+  /** Present when several instances may share the store (PostgreSQL). */
+  readonly coordinator?: DeviceCoordinator;
   close(): Promise<void>;
 }
 

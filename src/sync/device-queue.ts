@@ -39,6 +39,9 @@ export class DeviceQueue {
       if (controller.signal.aborted) throw controller.signal.reason;
       return work(controller.signal, (waiting) => {
         s.waiting = waiting ? controller : undefined;
+        // A newer request queued while this one was still working: it ends as soon as it waits.
+        if (waiting && s.pending > 1)
+          controller.abort(new SupersededError('a newer request from this device is queued'));
       });
     });
     s.tail = result.catch(() => undefined);
@@ -49,6 +52,13 @@ export class DeviceQueue {
       if (s.waiting === controller) s.waiting = undefined;
       if (--s.pending === 0 && this.slots.get(deviceKey) === s) this.slots.delete(deviceKey);
     }
+  }
+
+  /** Ends the device's waiting request, if any: a newer one arrived on another instance. */
+  supersede(deviceKey: string): void {
+    this.slots
+      .get(deviceKey)
+      ?.waiting?.abort(new SupersededError('a newer request from this device arrived elsewhere'));
   }
 
   /** Ends every waiting request (server shutdown). */

@@ -11,6 +11,7 @@ import {
   type MailStore,
   type MessageFlags,
   type MessageStore,
+  type SmtpEnvelope,
   type OofStore,
   type UserBackends,
 } from '../../src/backends/types.js';
@@ -295,6 +296,8 @@ export class FakeOof implements OofStore {
 }
 
 export interface FakeWorld extends Backends {
+  /** What SendMail handed to SMTP. */
+  sent: { message: Uint8Array; envelope: SmtpEnvelope }[];
   mail: FakeMail;
   calendars: FakeCollections;
   contacts: FakeCollections;
@@ -318,6 +321,7 @@ export function fakeBackends(): FakeWorld {
       [{ key: 'dav:/alice/contacts/', href: '/alice/contacts/', name: 'Contacts', kind: 'contacts' }],
     ),
     oof: new FakeOof(),
+    sent: [],
     down: false,
     async verifyLogin(c: Credentials) {
       if (world.down) throw new BackendError('temporary', 'connection refused');
@@ -331,6 +335,11 @@ export function fakeBackends(): FakeWorld {
         contacts: world.contacts,
         oof: world.oof,
         mailChanges: world.mail,
+        submitter: {
+          submit: async (message, envelope) => {
+            world.sent.push({ message, envelope });
+          },
+        },
         close: async () => undefined,
       };
     },

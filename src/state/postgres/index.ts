@@ -12,6 +12,7 @@ import {
   type SyncBase,
   type SyncState,
 } from '../types.js';
+import { PostgresDeviceCoordinator } from './coordinator.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { DEVICE_COLUMNS, deviceOf, PATCH_COLUMNS, patchValue } from '../device-row.js';
 
@@ -52,7 +53,7 @@ export async function openPostgresStateStore(
       cause: e,
     });
   }
-  return new PostgresStateStore(pool, now);
+  return new PostgresStateStore(pool, now, new PostgresDeviceCoordinator(options.connectionString));
 }
 
 async function withClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -104,6 +105,7 @@ class PostgresStateStore implements StateStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly now: () => Date,
+    readonly coordinator: PostgresDeviceCoordinator,
   ) {}
 
   private async rows(sql: string, params: unknown[] = [], c: Queryable = this.pool): Promise<Row[]> {
@@ -336,6 +338,7 @@ class PostgresStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    await this.coordinator.close();
     await this.pool.end();
   }
 }

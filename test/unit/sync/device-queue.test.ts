@@ -19,6 +19,29 @@ describe('per-device serialisation', () => {
     expect(log.indexOf('start b1')).toBeLessThan(log.indexOf('end a1'));
   });
 
+  it('ends a request that starts waiting after a newer one queued behind it, and on supersede()', async () => {
+    const q = new DeviceQueue();
+    const wait = (signal: AbortSignal, markWaiting: (w: boolean) => void) =>
+      new Promise<string>((resolve) => {
+        signal.addEventListener('abort', () =>
+          resolve(signal.reason instanceof SupersededError ? 'ended' : 'other'),
+        );
+        markWaiting(true);
+      });
+    const first = q.run('a', async (signal, markWaiting) => {
+      await tick(); // still checking when the newer request arrives
+      return wait(signal, markWaiting);
+    });
+    const next = q.run('a', async () => 'next');
+    expect(await first).toBe('ended');
+    expect(await next).toBe('next');
+
+    const elsewhere = q.run('a', wait);
+    await tick();
+    q.supersede('a');
+    expect(await elsewhere).toBe('ended');
+  });
+
   it('ends a waiting request when a newer one arrives, and not a busy one', async () => {
     const q = new DeviceQueue();
     const waiting = q.run('a', (signal, markWaiting) => {
