@@ -3,6 +3,7 @@ import type { Backends } from '../backends/types.js';
 import type { CommandContext, Log, Principal, ProtocolSettings } from '../protocol/context.js';
 import { checkNotWiped, checkProvisioned } from '../protocol/provisioning.js';
 import { CommonStatus, EasError } from '../protocol/status.js';
+import { BackendError } from '../backends/types.js';
 import { isRawBody, type CommandOutput, type CommandSpec } from '../protocol/command.js';
 import { commandFor, implementedCommands } from '../protocol/registry.js';
 import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../protocol/version.js';
@@ -282,6 +283,7 @@ async function handleAuthenticated(
       log.info({ cmd: spec.name }, 'client went away before the answer');
       return reply.code(200).send();
     }
+    if (e instanceof BackendError) options.metrics.backendError(e.kind);
     return sendError(reply, log, e, version, spec);
   }
 }

@@ -15,12 +15,17 @@ export class Metrics implements ProtocolMetrics {
   private readonly requests = new Map<string, number>();
   private readonly items = new Map<string, number>();
   private readonly waitingNow = new Map<string, number>();
+  private readonly backendErrors = new Map<string, number>();
   /** Open IMAP connections, when the backends can tell. */
   imapConnections: (() => number) | undefined;
 
   itemsSent(itemClass: string, kind: string, count: number): void {
     const key = `class="${itemClass}",kind="${kind}"`;
     this.items.set(key, (this.items.get(key) ?? 0) + count);
+  }
+
+  backendError(kind: string): void {
+    this.backendErrors.set(kind, (this.backendErrors.get(kind) ?? 0) + 1);
   }
 
   waiting(command: string, delta: 1 | -1): void {
@@ -64,6 +69,9 @@ export class Metrics implements ProtocolMetrics {
       '# HELP eas_items_sent_total Items sent to devices by Sync, by class and kind.',
       '# TYPE eas_items_sent_total counter',
       ...[...this.items].map(([labels, n]) => `eas_items_sent_total{${labels}} ${n}`),
+      '# HELP eas_backend_errors_total Backend failures (IMAP, SMTP, DAV, Sieve) by kind.',
+      '# TYPE eas_backend_errors_total counter',
+      ...[...this.backendErrors].map(([kind, n]) => `eas_backend_errors_total{kind="${kind}"} ${n}`),
       '# HELP eas_waiting_requests Pings and hanging Syncs waiting for changes now.',
       '# TYPE eas_waiting_requests gauge',
       ...[...this.waitingNow].map(([command, n]) => `eas_waiting_requests{command="${command}"} ${n}`),

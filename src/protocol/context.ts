@@ -39,6 +39,8 @@ export interface ProtocolMetrics {
   itemsSent(itemClass: string, kind: string, count: number): void;
   /** A Ping or hanging Sync started (+1) or stopped (-1) waiting. */
   waiting(command: string, delta: 1 | -1): void;
+  /** A backend (IMAP, SMTP, DAV, Sieve) failed a request or a collection in it. */
+  backendError(kind: string): void;
 }
 
 export interface ProtocolSettings {

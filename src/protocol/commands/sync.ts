@@ -125,6 +125,7 @@ async function syncCollection(
     return await syncEmptyCollection(c, ctx);
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
+    ctx.metrics?.backendError(err.kind);
     ctx.log.warn(
       { collectionId: c.collectionId, err: err.message, kind: err.kind },
       'Sync of a collection failed',
