@@ -5,10 +5,21 @@ import { provisionRequest } from '../support/eas-requests.js';
 // which query form, version, DeviceType and User-Agent they use, and the order of their first
 // requests. Each flow is recorded against the gateway into a trace under test/traces/<name>/.
 
+/** What a client has learnt from the server's answers so far, for its next requests. */
+export interface FlowState {
+  policyKey: string;
+  /** Folder display name → ServerId (CollectionId). */
+  folders: Map<string, string>;
+  /** CollectionId → the last SyncKey. */
+  syncKeys: Map<string, string>;
+  /** CollectionId → ServerIds of the items added so far, in order. */
+  items: Map<string, string[]>;
+}
+
 export interface FlowStep {
   cmd: string;
-  /** A body, or one made from the policy key the server handed out last. */
-  body?: WbxmlElement | ((policyKey: string) => WbxmlElement);
+  /** A body, or one made from what the client knows by then. */
+  body?: WbxmlElement | ((state: FlowState) => WbxmlElement);
   /** Use the policy key the server handed out last (the client does so after Provision). */
   withPolicyKey?: boolean;
 }
@@ -42,7 +53,55 @@ const folderSync0: FlowStep = {
   withPolicyKey: true,
 };
 // MS-ASPROV 3.1.5.1.2: the acknowledgement carries the temporary key, in the body and the header.
-const ack: FlowStep = { cmd: 'Provision', body: (key) => provisionRequest(key, '1'), withPolicyKey: true };
+const ack: FlowStep = {
+  cmd: 'Provision',
+  body: (s) => provisionRequest(s.policyKey, '1'),
+  withPolicyKey: true,
+};
+
+const inboxOf = (s: FlowState): string => s.folders.get('Inbox') ?? '';
+
+/** iOS Mail's Sync of the Inbox: plain text previews cut at 500 bytes (as its list view needs). */
+const iosInboxSync = (
+  s: FlowState,
+  extra: { windowSize?: number; getChanges?: boolean; commands?: WbxmlElement[] },
+) =>
+  el(
+    'AirSync:Sync',
+    el(
+      'AirSync:Collections',
+      el(
+        'AirSync:Collection',
+        el('AirSync:SyncKey', s.syncKeys.get(inboxOf(s)) ?? '0'),
+        el('AirSync:CollectionId', inboxOf(s)),
+        extra.getChanges !== undefined && el('AirSync:GetChanges', extra.getChanges ? 1 : 0),
+        extra.windowSize !== undefined && el('AirSync:WindowSize', extra.windowSize),
+        el(
+          'AirSync:Options',
+          el('AirSync:FilterType', 0),
+          el('AirSyncBase:BodyPreference', el('AirSyncBase:Type', 1), el('AirSyncBase:TruncationSize', 500)),
+        ),
+        extra.commands && el('AirSync:Commands', extra.commands),
+      ),
+    ),
+  );
+
+const flagFirst = (status: number | undefined) => (s: FlowState) =>
+  iosInboxSync(s, {
+    getChanges: false,
+    commands: [
+      el(
+        'AirSync:Change',
+        el('AirSync:ServerId', s.items.get(inboxOf(s))?.[0] ?? ''),
+        el(
+          'AirSync:ApplicationData',
+          status === undefined
+            ? el('Email:Flag')
+            : el('Email:Flag', el('Email:Status', status), el('Email:FlagType', 'Flag for follow up')),
+        ),
+      ),
+    ],
+  });
 
 export const FLOWS: Flow[] = [
   {
@@ -211,6 +270,50 @@ export const FLOWS: Flow[] = [
       },
       ack,
       folderSync0,
+    ],
+  },
+  {
+    name: 'ios-16.1-mail',
+    client: 'iOS 17 Mail',
+    source:
+      'After onboarding iOS syncs the Inbox (SyncKey 0, then windows of changes), pushes with Ping, flags from the list and sends with SendMail and a ClientId (MS-ASCMD 2.2.1.21, 2.2.1.13, 2.2.1.16 examples)',
+    version: '16.1',
+    queryForm: 'base64',
+    deviceType: 'iPhone',
+    userAgent: 'Apple-iPhone15C2/2105.100',
+    steps: [
+      { cmd: 'Provision', body: provisionRequest() },
+      ack,
+      folderSync0,
+      { cmd: 'Sync', withPolicyKey: true, body: (s) => iosInboxSync(s, {}) },
+      { cmd: 'Sync', withPolicyKey: true, body: (s) => iosInboxSync(s, { windowSize: 5 }) },
+      {
+        cmd: 'Ping',
+        withPolicyKey: true,
+        body: (s) =>
+          el(
+            'Ping:Ping',
+            el('Ping:HeartbeatInterval', 900),
+            el('Ping:Folders', el('Ping:Folder', el('Ping:Id', inboxOf(s)), el('Ping:Class', 'Email'))),
+          ),
+      },
+      // Flagged and unflagged again, so the seeded mailbox is as it was for the next replay.
+      { cmd: 'Sync', withPolicyKey: true, body: flagFirst(2) },
+      { cmd: 'Sync', withPolicyKey: true, body: flagFirst(undefined) },
+      {
+        cmd: 'SendMail',
+        withPolicyKey: true,
+        body: el(
+          'ComposeMail:SendMail',
+          el('ComposeMail:ClientId', 'SendMail-19F1D2A7-1'),
+          el(
+            'ComposeMail:Mime',
+            Buffer.from(
+              'From: alice@example.test\r\nTo: bob@example.test\r\nSubject: Sent from my iPhone\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nMessage-ID: <trace-ios-sendmail@example.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nHello from the trace suite.\r\n',
+            ),
+          ),
+        ),
+      },
     ],
   },
 ];

@@ -12,11 +12,19 @@ import type { StateStore } from '../../src/state/types.js';
 import type { TraceMeta } from '../../src/trace/format.js';
 import { replayTrace } from '../../src/trace/replay.js';
 import { createBackends, openStateStore } from '../../src/wire.js';
-import { childText, encodeWbxml, decodeWbxml } from '../../src/wbxml/index.js';
+import {
+  child,
+  childText,
+  decodeWbxml,
+  elements,
+  encodeWbxml,
+  type WbxmlElement,
+} from '../../src/wbxml/index.js';
 import { basicAuth } from '../support/eas-client.js';
 import { policyOf } from '../support/eas-requests.js';
 import { testEnv } from '../support/test-env.js';
-import { FLOWS, type Flow } from './flows.js';
+import { collectionsOf } from '../support/mail-sync.js';
+import { FLOWS, type Flow, type FlowState } from './flows.js';
 
 // The trace suite: recorded client sessions replayed against a fresh gateway over the real test
 // servers. RECORD_TRACES=1 records them anew from test/traces/flows.ts (see test/traces/README.md).
@@ -79,10 +87,10 @@ const deviceIdOf = (flow: Flow): string =>
     .toUpperCase()}`;
 
 async function record(flow: Flow): Promise<void> {
-  let policyKey: string | undefined;
+  const state: FlowState = { policyKey: '', folders: new Map(), syncKeys: new Map(), items: new Map() };
   for (const step of flow.steps) {
-    const body = typeof step.body === 'function' ? step.body(policyKey ?? '') : step.body;
-    const key = step.withPolicyKey ? policyKey : undefined;
+    const body = typeof step.body === 'function' ? step.body(state) : step.body;
+    const key = step.withPolicyKey && state.policyKey !== '' ? state.policyKey : undefined;
     const headers: Record<string, string> = {
       authorization: basicAuth('alice', 'password'),
       'user-agent': flow.userAgent,
@@ -116,9 +124,28 @@ async function record(flow: Flow): Promise<void> {
       headers,
       payload: body && Buffer.from(encodeWbxml(body)),
     });
-    if (step.cmd === 'Provision' && res.rawPayload.length > 0) {
-      const got = childText(policyOf(decodeWbxml(res.rawPayload)), 'Provision:PolicyKey');
-      if (got !== undefined) policyKey = got;
+    if (res.rawPayload.length > 0 && String(res.headers['content-type']).includes('vnd.ms-sync.wbxml'))
+      learn(step.cmd, decodeWbxml(res.rawPayload), state);
+  }
+}
+
+/** What a client keeps from an answer: the policy key, folder ids, SyncKeys and item ids. */
+function learn(cmd: string, body: WbxmlElement, state: FlowState): void {
+  if (cmd === 'Provision') {
+    const got = childText(policyOf(body), 'Provision:PolicyKey');
+    if (got !== undefined) state.policyKey = got;
+  } else if (cmd === 'FolderSync') {
+    const changes = child(body, 'FolderHierarchy:Changes');
+    for (const add of changes ? elements(changes, 'FolderHierarchy:Add') : []) {
+      state.folders.set(
+        childText(add, 'FolderHierarchy:DisplayName')!,
+        childText(add, 'FolderHierarchy:ServerId')!,
+      );
+    }
+  } else if (cmd === 'Sync') {
+    for (const [id, c] of collectionsOf(body)) {
+      if (c.syncKey !== undefined) state.syncKeys.set(id, c.syncKey);
+      state.items.set(id, [...(state.items.get(id) ?? []), ...c.adds.map((a) => a.serverId)]);
     }
   }
 }
