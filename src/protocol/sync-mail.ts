@@ -7,6 +7,7 @@ import {
   type EmailRenderOptions,
 } from '../model/email/index.js';
 import { draftFieldsOf, draftToMime } from '../model/draft-mime.js';
+import { OutgoingMessageError, prepareOutgoing } from '../model/outgoing.js';
 import { itemServerId, parseItemServerId } from '../model/server-id.js';
 import { INITIAL_SYNC_KEY } from '../model/sync-key.js';
 import { UidSet } from '../model/uid-set.js';
@@ -21,11 +22,13 @@ import {
 } from '../sync/mail-state.js';
 import { applyMoveNotes } from '../sync/moved-items.js';
 import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
-import { el, type WbxmlElement } from '../wbxml/index.js';
+import { childText, el, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
 import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
 import type { ItemOptions } from './sync-options.js';
 import { atLeast, versionByte } from './version.js';
+import { fileInSent, submitMessage } from './mail-submission.js';
+import { CommonStatus, EasError } from './status.js';
 
 // One Email collection of a Sync request (MS-ASCMD 2.2.1.21, MS-ASEMAIL): the device's own
 // changes first, then the server's, and the new state committed only once the answer is built.
@@ -117,6 +120,7 @@ export async function syncMailCollection(
     countSent(rendered.commands, ctx);
   }
 
+  s.releaseLaterDeletes();
   const unchanged = JSON.stringify(s.snapshot()) === before;
   if (unchanged && commands.length === 0 && responses.length === 0 && !replay && req.commands.length === 0) {
     return { ...failed(req.collectionId, SyncStatus.Success), syncKey: known.syncKey, moreAvailable };
@@ -326,9 +330,43 @@ async function applyDraftAdd(
   const raw = draftToMime(draftFieldsOf(command.data), ctx.principal.email, ctx.now());
   const uid = await store.appendMessage(folder.key, raw, ['\\Draft', '\\Seen'], ctx.signal);
   if (uid === undefined) return answer(SyncStatus.ServerError);
+  const send = childText(command.data, 'Email2:Send') === '1';
+  if (send) {
+    const status = await sendDraft(raw, folder, uid, ctx);
+    if (status !== SyncStatus.Success) return answer(status);
+  }
   await ctx.state.recordClientId(ctx.device, scope, command.clientId, itemServerId(folder.collectionId, uid));
-  s.deviceHas([uid]);
+  // A sent draft is gone from Drafts: the device, which keeps it under this ServerId, hears a
+  // Delete in its next Sync (in this answer the Delete would come before the Add's response).
+  if (send) s.deleteNextTime([uid]);
+  else s.deviceHas([uid]);
   return answer(SyncStatus.Success, uid);
+}
+
+/**
+ * MS-ASEMAIL 2.2.2.72 Send (16.0+): the draft goes out over SMTP, is filed in Sent and leaves
+ * Drafts. If sending fails the draft is removed again, so the retried Add starts afresh.
+ */
+async function sendDraft(
+  raw: Uint8Array,
+  folder: MailFolderRef,
+  uid: number,
+  ctx: CommandContext,
+): Promise<number> {
+  const store = ctx.backends.mail;
+  try {
+    const out = prepareOutgoing(raw, { sender: ctx.principal.email, now: ctx.now() });
+    await submitMessage(ctx, out);
+    await fileInSent(ctx, out);
+    await store.expungeMessages(folder.key, [uid], ctx.signal);
+    return SyncStatus.Success;
+  } catch (err) {
+    await store.expungeMessages(folder.key, [uid], ctx.signal).catch(() => undefined);
+    if (err instanceof OutgoingMessageError) return SyncStatus.ConversionError;
+    if (!(err instanceof EasError)) throw err;
+    ctx.log.warn({ err: err.message, status: err.status }, 'sending a draft failed');
+    return err.status === CommonStatus.ServerErrorRetryLater ? SyncStatus.Retry : SyncStatus.ServerError;
+  }
 }
 
 async function applyChange(

@@ -129,6 +129,23 @@ export class MailSyncState {
     for (const uid of gone) this.flags?.delete(uid);
   }
 
+  /** Deletions to announce from the next Sync on, not in this answer (see `deleteNextTime`). */
+  readonly #later: number[] = [];
+
+  /**
+   * The device holds these (a draft it just added and asked to send) but they are gone: it learns
+   * so in its next Sync, after this answer has given it their ServerIds.
+   */
+  deleteNextTime(uids: readonly number[]): void {
+    this.#later.push(...uids);
+  }
+
+  /** Called once this answer's window is taken. */
+  releaseLaterDeletes(): void {
+    this.deletes = this.deletes.union(this.#later);
+    this.#later.length = 0;
+  }
+
   /** Additions taken into a window but not sent after all: they wait for the next Sync. */
   putBack(uids: readonly number[]): void {
     if (uids.length === 0) return;

@@ -1,4 +1,3 @@
-import { BackendError } from '../../backends/types.js';
 import {
   combineWithOriginal,
   OutgoingMessageError,
@@ -12,6 +11,7 @@ import { child, childText, opaque, type WbxmlElement } from '../../wbxml/index.j
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
+import { fileInSent, SendStatus, submitMessage } from '../mail-submission.js';
 import { CommonStatus, EasError, ProtocolError } from '../status.js';
 
 // MS-ASCMD 2.2.1.16 SendMail, 2.2.1.20 SmartReply, 2.2.1.19 SmartForward. 14.0+ sends ComposeMail
@@ -28,13 +28,6 @@ interface SendRequest {
   readonly replaceMime: boolean;
   readonly source: { readonly folderId: string | undefined; readonly itemId: string | undefined } | undefined;
 }
-
-// Common status codes of MS-ASCMD 2.2.2 that only sending uses.
-const SendStatus = {
-  MessageHasNoRecipient: 119,
-  MailSubmissionFailed: 120,
-  SendQuotaExceeded: 115,
-} as const;
 
 // Retries of one message (same ClientId, or Message-ID before 14.0) are found here.
 const SENT_SCOPE = 'sent-messages';
@@ -70,14 +63,10 @@ function sendCommand(kind: Kind): Command<SendRequest, undefined> {
       }
       const original = req.kind === 'SendMail' ? undefined : await loadOriginal(req, ctx);
       const out = prepare(req, original, ctx);
-      try {
-        await submitter.submit(out.message, { from: out.from, to: out.recipients }, ctx.signal);
-      } catch (err) {
-        throw statusOfSubmitError(err);
-      }
+      await submitMessage(ctx, out);
       if (dedupe !== undefined) await ctx.state.recordClientId(ctx.device, SENT_SCOPE, dedupe, out.messageId);
-      ctx.metrics?.itemsSent('Email', 'submitted', 1);
-      await afterSending(req, out, original, ctx);
+      if (req.saveInSent) await fileInSent(ctx, out);
+      if (original !== undefined) await markOriginal(req.kind, original, ctx);
       return undefined;
     },
 
@@ -191,36 +180,15 @@ function prepare(req: SendRequest, original: Original | undefined, ctx: CommandC
   }
 }
 
-function statusOfSubmitError(err: unknown): unknown {
-  if (!(err instanceof BackendError)) return err;
-  // MS-ASCMD 2.2.2: a transient SMTP failure is "retry later"; nothing was sent or stored.
-  if (err.kind === 'temporary')
-    return new EasError(CommonStatus.ServerErrorRetryLater, err.message, { cause: err });
-  if (err.kind === 'quota') return new EasError(SendStatus.SendQuotaExceeded, err.message, { cause: err });
-  return new EasError(SendStatus.MailSubmissionFailed, err.message, { cause: err });
-}
-
-/** The Sent copy and the original's \Answered/$Forwarded: the mail is out, so these only log. */
-async function afterSending(
-  req: SendRequest,
-  out: OutgoingMessage,
-  original: Original | undefined,
-  ctx: CommandContext,
-): Promise<void> {
-  const store = ctx.backends.mail;
+/** \Answered or $Forwarded on the original (RFC 5788); the mail is out, so failures only log. */
+async function markOriginal(kind: Kind, original: Original, ctx: CommandContext): Promise<void> {
   try {
-    if (req.saveInSent && ctx.settings.smtpSavesSent !== true) {
-      const sent = (await store.listFolders(ctx.signal)).find((f) => f.role === 'sent');
-      if (sent !== undefined) await store.appendMessage(sent.key, out.message, ['\\Seen'], ctx.signal);
-    }
-    if (original !== undefined) {
-      const flag = req.kind === 'SmartReply' ? '\\Answered' : '$Forwarded';
-      await store.storeFlags(original.folderKey, [original.uid], [flag], [], ctx.signal);
-    }
+    const flag = kind === 'SmartReply' ? '\\Answered' : '$Forwarded';
+    await ctx.backends.mail.storeFlags(original.folderKey, [original.uid], [flag], [], ctx.signal);
   } catch (err) {
     ctx.log.warn(
-      { kind: req.kind, err: err instanceof Error ? err.message : String(err) },
-      'sent, but the Sent copy or flag failed',
+      { kind, err: err instanceof Error ? err.message : String(err) },
+      'sent, but flagging the original failed',
     );
   }
 }

@@ -90,6 +90,33 @@ describe('Sync', () => {
     expect(retried.collections.get(inbox)!.adds).toHaveLength(5);
   });
 
+  it('sends a 16.1 draft marked Send: SMTP once, a Sent copy, and the draft leaves Drafts', async () => {
+    const v16 = new MailDevice(t.app, 'alice', '16.1', 'UNITDRAFT1');
+    await v16.onboard();
+    const drafts = v16.idOf('Drafts');
+    const { syncKey } = await v16.initialSync(drafts);
+    const add = el(
+      'AirSync:Add',
+      el('AirSync:ClientId', 'draft-send-1'),
+      el(
+        'AirSync:ApplicationData',
+        el('Email:To', 'bob@example.test'),
+        el('Email:Subject', 'Sent as a draft'),
+        el('AirSyncBase:Body', el('AirSyncBase:Type', 1), el('AirSyncBase:Data', 'Hello')),
+        el('Email2:Send', 1),
+      ),
+    );
+    const res = await v16.sync([{ syncKey, collectionId: drafts, commands: [add] }]);
+    const c = res.collections.get(drafts)!;
+    const serverId = childText(c.responses[0]!, 'AirSync:ServerId')!;
+    expect(childText(c.responses[0]!, 'AirSync:Status')).toBe('1');
+    expect(world.sent.map((m) => m.envelope.to)).toEqual([['bob@example.test']]);
+    expect(world.mail.box('m:sent').messages.map((m) => m.subject)).toEqual(['Sent as a draft']);
+    expect(world.mail.box('m:drafts').messages).toEqual([]);
+    const next = await v16.sync([{ syncKey: c.syncKey!, collectionId: drafts }]);
+    expect(next.collections.get(drafts)!.deletes).toEqual([serverId]);
+  });
+
   it('gives calendars an empty but valid collection until their items are served', async () => {
     const calendar = d.idOf('Calendar');
     const start = await d.sync([{ syncKey: '0', collectionId: calendar }]);
