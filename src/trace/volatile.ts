@@ -7,6 +7,7 @@ export const VOLATILE_TAGS: ReadonlySet<string> = new Set<TagRef>([
   'AirSync:SyncKey',
   'FolderHierarchy:SyncKey',
   'AirSync:ServerId',
+  'AirSyncBase:FileReference',
   'AirSync:CollectionId',
   'FolderHierarchy:ServerId',
   'FolderHierarchy:ParentId',
