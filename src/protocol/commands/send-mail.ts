@@ -7,7 +7,7 @@ import {
 } from '../../model/outgoing.js';
 import { parseItemServerId } from '../../model/server-id.js';
 import { renderEmailItems } from '../../sync/mail-items.js';
-import { child, childText, opaque, type WbxmlElement } from '../../wbxml/index.js';
+import { child, childText, elements, opaque, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
@@ -27,6 +27,8 @@ interface SendRequest {
   readonly saveInSent: boolean;
   readonly replaceMime: boolean;
   readonly source: { readonly folderId: string | undefined; readonly itemId: string | undefined } | undefined;
+  /** MS-ASCMD 2.2.3.76 Forwardees (16.0+): more recipients of a forwarded meeting. */
+  readonly forwardees: readonly string[];
 }
 
 // Retries of one message (same ClientId, or Message-ID before 14.0) are found here.
@@ -46,6 +48,7 @@ function sendCommand(kind: Kind): Command<SendRequest, undefined> {
         saveInSent: p.SaveInSent === 'T',
         replaceMime: false,
         source: kind === 'SendMail' ? undefined : { folderId: p.CollectionId, itemId: p.ItemId },
+        forwardees: [],
       };
     },
 
@@ -62,7 +65,8 @@ function sendCommand(kind: Kind): Command<SendRequest, undefined> {
         return undefined;
       }
       const original = req.kind === 'SendMail' ? undefined : await loadOriginal(req, ctx);
-      const out = prepare(req, original, ctx);
+      const prepared = prepare(req, original, ctx);
+      const out = { ...prepared, recipients: [...new Set([...prepared.recipients, ...req.forwardees])] };
       await submitMessage(ctx, out);
       if (dedupe !== undefined) await ctx.state.recordClientId(ctx.device, SENT_SCOPE, dedupe, out.messageId);
       if (req.saveInSent) await fileInSent(ctx, out);
@@ -92,7 +96,17 @@ function parseComposeMail(kind: Kind, input: WbxmlElement): SendRequest {
       folderId: childText(source, 'ComposeMail:FolderId'),
       itemId: childText(source, 'ComposeMail:ItemId'),
     },
+    forwardees: forwardeesOf(input),
   };
+}
+
+function forwardeesOf(input: WbxmlElement): string[] {
+  const list = child(input, 'ComposeMail:Forwardees');
+  if (list === undefined) return [];
+  return elements(list, 'ComposeMail:Forwardee').flatMap((f) => {
+    const email = childText(f, 'ComposeMail:ForwardeeEmail');
+    return email ? [email] : [];
+  });
 }
 
 interface Original {

@@ -117,6 +117,37 @@ describe('Sync', () => {
     expect(next.collections.get(drafts)!.deletes).toEqual([serverId]);
   });
 
+  it('adds 16.x Forwardees to the recipients of a SmartForward', async () => {
+    const v16 = new MailDevice(t.app, 'alice', '16.1', 'UNITFWD1');
+    await v16.onboard();
+    const inbox = v16.idOf('Inbox');
+    const { adds } = await v16.initialSync(inbox);
+    const res = await v16.call(
+      'SmartForward',
+      el(
+        'ComposeMail:SmartForward',
+        el('ComposeMail:ClientId', 'fwd-1'),
+        el(
+          'ComposeMail:Source',
+          el('ComposeMail:FolderId', inbox),
+          el('ComposeMail:ItemId', adds[0]!.serverId),
+        ),
+        el('ComposeMail:Mime', Buffer.from('To: bob@example.test\r\nSubject: Fwd: x\r\n\r\nsee below\r\n')),
+        el(
+          'ComposeMail:Forwardees',
+          el(
+            'ComposeMail:Forwardee',
+            el('ComposeMail:ForwardeeName', 'Carol'),
+            el('ComposeMail:ForwardeeEmail', 'carol@example.test'),
+          ),
+        ),
+      ),
+    );
+    expect([res.status, res.body]).toEqual([200, undefined]);
+    expect(world.sent.map((m) => m.envelope.to)).toEqual([['bob@example.test', 'carol@example.test']]);
+    expect(Buffer.from(world.sent[0]!.message).toString()).toContain('Content-Type: message/rfc822');
+  });
+
   it('gives calendars an empty but valid collection until their items are served', async () => {
     const calendar = d.idOf('Calendar');
     const start = await d.sync([{ syncKey: '0', collectionId: calendar }]);
