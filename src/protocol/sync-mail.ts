@@ -283,7 +283,14 @@ async function applyClientCommands(
         responses.push(statusOnly('AirSync:Delete', command.serverId, SyncStatus.ObjectNotFound));
       else deletes.push(uid);
     } else if (command.kind === 'change') {
-      const status = await applyChange(command, uidOf(command.serverId), folder, s, ctx);
+      const status = await applyChange(
+        command,
+        uidOf(command.serverId),
+        folder,
+        s,
+        req.options.conflict,
+        ctx,
+      );
       if (status !== SyncStatus.Success)
         responses.push(statusOnly('AirSync:Change', command.serverId, status));
     } else if (command.kind === 'fetch') {
@@ -374,6 +381,7 @@ async function applyChange(
   uid: number | undefined,
   folder: MailFolderRef,
   s: MailSyncState,
+  conflict: 0 | 1,
   ctx: CommandContext,
 ): Promise<number> {
   if (uid === undefined) return SyncStatus.ObjectNotFound;
@@ -390,6 +398,9 @@ async function applyChange(
   const { messages } = await store.listFlags(folder.key, String(uid), ctx.signal);
   const current = messages[0];
   if (current === undefined) return SyncStatus.ObjectNotFound;
+  // MS-ASCMD 2.2.3.35 Conflict 1 (the default): the server's version wins, the device gets it
+  // with this answer's changes and Status 7 for its own.
+  if (conflict === 1 && s.changedOnServer(current)) return SyncStatus.Conflict;
   const { add, remove } = keywordChanges(current.flags, change);
   if (add.length === 0 && remove.length === 0) return SyncStatus.Success;
   const after = await store.storeFlags(folder.key, [uid], add, remove, ctx.signal);

@@ -160,6 +160,16 @@ export class MailSyncState {
     this.known = this.known.union(uids);
   }
 
+  /** Whether the message's flags moved on the server since the device was last told about it. */
+  changedOnServer(m: MessageFlags): boolean {
+    if (this.changes.has(m.uid)) return true;
+    if (m.modseq !== undefined && this.modseq !== undefined) {
+      return m.modseq > this.modseq && this.echo.get(m.uid) !== m.modseq;
+    }
+    const told = this.flags?.get(m.uid);
+    return told !== undefined && told !== flagsKey(m.flags);
+  }
+
   /** The device changed these itself; `after` is each UID's modseq once our STORE was done. */
   ownChanges(after: ReadonlyMap<number, bigint>, flagsNow?: ReadonlyMap<number, readonly string[]>): void {
     for (const [uid, modseq] of after) this.echo.set(uid, modseq);

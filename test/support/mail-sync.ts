@@ -18,6 +18,7 @@ export interface SyncCollectionSpec {
   filterType?: number;
   bodyPreference?: { type: number; truncationSize?: number; allOrNone?: boolean; preview?: number }[];
   mimeSupport?: number;
+  conflict?: number;
   commands?: WbxmlElement[];
 }
 
@@ -37,6 +38,7 @@ export function syncRequest(collections: SyncCollectionSpec[], extra: WbxmlEleme
           el(
             'AirSync:Options',
             c.filterType !== undefined && el('AirSync:FilterType', c.filterType),
+            c.conflict !== undefined && el('AirSync:Conflict', c.conflict),
             c.mimeSupport !== undefined && el('AirSync:MIMESupport', c.mimeSupport),
             (c.bodyPreference ?? [{ type: 1, truncationSize: 500 }]).map((p) =>
               el(

@@ -148,6 +148,29 @@ describe('Sync', () => {
     expect(Buffer.from(world.sent[0]!.message).toString()).toContain('Content-Type: message/rfc822');
   });
 
+  it('lets the server win a conflicting change by default (Status 7) and the device with Conflict 0', async () => {
+    const inbox = d.idOf('Inbox');
+    const { syncKey, adds } = await d.initialSync(inbox);
+    const target = adds.find((a) => childText(a.data, 'Email:Subject') === 'Inbox 1')!;
+    const uid = Number(target.serverId.split(':')[1]);
+    world.mail.setFlags('m:inbox', uid, ['\\Flagged']);
+    const read = el(
+      'AirSync:Change',
+      el('AirSync:ServerId', target.serverId),
+      el('AirSync:ApplicationData', el('Email:Read', 1)),
+    );
+    const lost = await d.sync([{ syncKey, collectionId: inbox, commands: [read] }]);
+    const c = lost.collections.get(inbox)!;
+    expect(c.responses.map((r) => childText(r, 'AirSync:Status'))).toEqual(['7']);
+    expect(c.changes.map((x) => childText(x.data, 'Email:Read'))).toEqual(['0']);
+    expect(world.mail.box('m:inbox').messages.find((m) => m.uid === uid)!.flags).toEqual(['\\Flagged']);
+
+    world.mail.setFlags('m:inbox', uid, []);
+    const won = await d.sync([{ syncKey: c.syncKey!, collectionId: inbox, conflict: 0, commands: [read] }]);
+    expect(won.collections.get(inbox)!.responses).toEqual([]);
+    expect(world.mail.box('m:inbox').messages.find((m) => m.uid === uid)!.flags).toEqual(['\\Seen']);
+  });
+
   it('gives calendars an empty but valid collection until their items are served', async () => {
     const calendar = d.idOf('Calendar');
     const start = await d.sync([{ syncKey: '0', collectionId: calendar }]);
