@@ -31,6 +31,38 @@ export function draftFieldsOf(data: WbxmlElement): DraftFields {
   };
 }
 
+// What a 16.x Change may edit in a draft (MS-ASEMAIL 3.1.5.3); Read, Flag and Categories are flags.
+const DRAFT_TAGS = [
+  'Email:To',
+  'Email:Cc',
+  'Email2:Bcc',
+  'Email:Subject',
+  'Email:Importance',
+  'AirSyncBase:Body',
+  'Email2:Send',
+] as const;
+
+export function editsDraft(data: WbxmlElement): boolean {
+  return DRAFT_TAGS.some((t) => child(data, t) !== undefined);
+}
+
+/** The draft as it is, with what the Change sends replacing it field by field. */
+export function mergeDraft(existing: DraftFields, data: WbxmlElement): DraftFields {
+  const changed = draftFieldsOf(data);
+  const has = (tag: (typeof DRAFT_TAGS)[number]) => child(data, tag) !== undefined;
+  return {
+    to: has('Email:To') ? changed.to : existing.to,
+    cc: has('Email:Cc') ? changed.cc : existing.cc,
+    bcc: has('Email2:Bcc') ? changed.bcc : existing.bcc,
+    subject: has('Email:Subject') ? changed.subject : existing.subject,
+    ...((changed.importance ?? existing.importance) !== undefined
+      ? { importance: changed.importance ?? existing.importance }
+      : {}),
+    bodyType: has('AirSyncBase:Body') ? changed.bodyType : existing.bodyType,
+    body: has('AirSyncBase:Body') ? changed.body : existing.body,
+  };
+}
+
 const IMPORTANCE_HEADER = ['low', 'normal', 'high'] as const;
 
 export function draftToMime(draft: DraftFields, from: string, now: Date): Uint8Array {

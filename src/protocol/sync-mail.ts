@@ -6,7 +6,7 @@ import {
   parseEmailChange,
   type EmailRenderOptions,
 } from '../model/email/index.js';
-import { draftFieldsOf, draftToMime } from '../model/draft-mime.js';
+import { draftFieldsOf, draftToMime, editsDraft, mergeDraft, type DraftFields } from '../model/draft-mime.js';
 import { OutgoingMessageError, prepareOutgoing } from '../model/outgoing.js';
 import { itemServerId, parseItemServerId } from '../model/server-id.js';
 import { INITIAL_SYNC_KEY } from '../model/sync-key.js';
@@ -22,7 +22,7 @@ import {
 } from '../sync/mail-state.js';
 import { applyMoveNotes } from '../sync/moved-items.js';
 import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
-import { childText, el, type WbxmlElement } from '../wbxml/index.js';
+import { childText, el, text, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
 import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
 import type { ItemOptions } from './sync-options.js';
@@ -339,7 +339,7 @@ async function applyDraftAdd(
   if (uid === undefined) return answer(SyncStatus.ServerError);
   const send = childText(command.data, 'Email2:Send') === '1';
   if (send) {
-    const status = await sendDraft(raw, folder, uid, ctx);
+    const status = await sendDraft(raw, folder, uid, true, ctx);
     if (status !== SyncStatus.Success) return answer(status);
   }
   await ctx.state.recordClientId(ctx.device, scope, command.clientId, itemServerId(folder.collectionId, uid));
@@ -352,12 +352,14 @@ async function applyDraftAdd(
 
 /**
  * MS-ASEMAIL 2.2.2.72 Send (16.0+): the draft goes out over SMTP, is filed in Sent and leaves
- * Drafts. If sending fails the draft is removed again, so the retried Add starts afresh.
+ * Drafts. If sending fails, a draft the same request added is removed again (`removeOnFailure`),
+ * so the retried Add starts afresh; a draft saved earlier stays.
  */
 async function sendDraft(
   raw: Uint8Array,
   folder: MailFolderRef,
   uid: number,
+  removeOnFailure: boolean,
   ctx: CommandContext,
 ): Promise<number> {
   const store = ctx.backends.mail;
@@ -368,12 +370,71 @@ async function sendDraft(
     await store.expungeMessages(folder.key, [uid], ctx.signal);
     return SyncStatus.Success;
   } catch (err) {
-    await store.expungeMessages(folder.key, [uid], ctx.signal).catch(() => undefined);
+    if (removeOnFailure) await store.expungeMessages(folder.key, [uid], ctx.signal).catch(() => undefined);
     if (err instanceof OutgoingMessageError) return SyncStatus.ConversionError;
     if (!(err instanceof EasError)) throw err;
     ctx.log.warn({ err: err.message, status: err.status }, 'sending a draft failed');
     return err.status === CommonStatus.ServerErrorRetryLater ? SyncStatus.Retry : SyncStatus.ServerError;
   }
+}
+
+/**
+ * MS-ASEMAIL 3.1.5.3: a 16.x device edits (or sends, Email2:Send) a draft it saved. IMAP cannot
+ * edit a message, so the edited draft is appended anew and the old one removed: the device sees
+ * the old ServerId deleted and the new one added.
+ */
+async function applyDraftChange(
+  data: WbxmlElement,
+  uid: number,
+  folder: MailFolderRef,
+  ctx: CommandContext,
+): Promise<number> {
+  const store = ctx.backends.mail;
+  if ((await store.listFolders(ctx.signal)).find((f) => f.key === folder.key)?.role !== 'drafts')
+    return SyncStatus.ConversionError;
+  const existing = await existingDraft(folder, uid, ctx);
+  if (existing === undefined) return SyncStatus.ObjectNotFound;
+  const raw = draftToMime(mergeDraft(existing, data), ctx.principal.email, ctx.now());
+  // Sent as edited; the draft stays in Drafts if sending fails.
+  if (childText(data, 'Email2:Send') === '1') return sendDraft(raw, folder, uid, false, ctx);
+  await store.appendMessage(folder.key, raw, ['\\Draft', '\\Seen'], ctx.signal);
+  await store.expungeMessages(folder.key, [uid], ctx.signal);
+  return SyncStatus.Success;
+}
+
+/** The draft's fields as the device knows them: envelope, importance and its body text or HTML. */
+async function existingDraft(
+  folder: MailFolderRef,
+  uid: number,
+  ctx: CommandContext,
+): Promise<DraftFields | undefined> {
+  const store = ctx.backends.mail;
+  const [message] = await store.fetchMessages(folder.key, [uid], [], ctx.signal);
+  if (message === undefined) return undefined;
+  const render = (type: number) =>
+    renderEmailItems(
+      store,
+      folder.key,
+      [uid],
+      () => ({ versionRank: 161, bodyPreferences: [{ type }], mimeSupport: 0, fileReference: () => '' }),
+      ctx.signal,
+    );
+  const plain = (await render(1)).get(uid)?.fields ?? [];
+  const native = plain.find((f) => f.tag === 'AirSyncBase:NativeBodyType');
+  const bodyType = text(native) === '2' ? 2 : 1;
+  const fields = bodyType === 2 ? ((await render(2)).get(uid)?.fields ?? []) : plain;
+  const body = fields.find((f) => f.tag === 'AirSyncBase:Body');
+  const list = (a: readonly { name?: string; address?: string }[]) =>
+    a.map((x) => (x.name ? `"${x.name}" <${x.address ?? ''}>` : (x.address ?? ''))).join(', ') || undefined;
+  const env = message.envelope;
+  return {
+    to: list(env.to),
+    cc: list(env.cc),
+    bcc: list(env.bcc),
+    subject: env.subject,
+    bodyType,
+    body: (body && childText(body, 'AirSyncBase:Data')) ?? '',
+  };
 }
 
 async function applyChange(
@@ -386,6 +447,8 @@ async function applyChange(
 ): Promise<number> {
   if (uid === undefined) return SyncStatus.ObjectNotFound;
   if (command.data === undefined) return SyncStatus.ConversionError;
+  if (atLeast(ctx.request.version, '16.0') && editsDraft(command.data))
+    return applyDraftChange(command.data, uid, folder, ctx);
   let change;
   try {
     change = parseEmailChange(command.data);

@@ -406,6 +406,58 @@ describe('mail Sync over IMAP', () => {
     await imap.messageDelete(String((inDrafts || [])[0]), { uid: true });
   });
 
+  it('edits a saved 16.1 draft (new ServerId, body kept) and then sends it', async () => {
+    const d = new MailDevice(app, 'bob', '16.1');
+    await d.onboard();
+    const drafts = d.idOf('Drafts');
+    const start = await d.initialSync(drafts);
+    const add = el(
+      'AirSync:Add',
+      el('AirSync:ClientId', `edit-${folder}`),
+      el(
+        'AirSync:ApplicationData',
+        el('Email:To', 'bob@example.test'),
+        el('Email:Subject', `First title ${folder}`),
+        el('AirSyncBase:Body', el('AirSyncBase:Type', 1), el('AirSyncBase:Data', 'Kept body.')),
+      ),
+    );
+    const added = await d.sync([{ syncKey: start.syncKey, collectionId: drafts, commands: [add] }]);
+    const a = added.collections.get(drafts)!;
+    const oldId = childText(a.responses[0]!, 'AirSync:ServerId')!;
+    const edit = el(
+      'AirSync:Change',
+      el('AirSync:ServerId', oldId),
+      el('AirSync:ApplicationData', el('Email:Subject', `Second title ${folder}`)),
+    );
+    const edited = await d.sync([{ syncKey: a.syncKey!, collectionId: drafts, commands: [edit] }]);
+    const e = edited.collections.get(drafts)!;
+    expect(e.responses).toEqual([]);
+    expect(e.deletes).toEqual([oldId]);
+    expect(e.adds.map(subjectOf)).toEqual([`Second title ${folder}`]);
+    expect(childText(child(e.adds[0]!.data, 'AirSyncBase:Body')!, 'AirSyncBase:Data')).toBe('Kept body.');
+
+    const send = el(
+      'AirSync:Change',
+      el('AirSync:ServerId', e.adds[0]!.serverId),
+      el('AirSync:ApplicationData', el('Email2:Send', 1)),
+    );
+    const sent = await d.sync([{ syncKey: e.syncKey!, collectionId: drafts, commands: [send] }]);
+    expect(sent.collections.get(drafts)!.responses).toEqual([]);
+    expect(sent.collections.get(drafts)!.deletes).toEqual([e.adds[0]!.serverId]);
+    const lock = await imap.getMailboxLock('INBOX');
+    try {
+      let found: number[] = [];
+      for (let i = 0; i < 50 && found.length === 0; i++) {
+        await imap.noop();
+        found = (await imap.search({ subject: `Second title ${folder}` }, { uid: true })) || [];
+        if (found.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(found).toHaveLength(1);
+    } finally {
+      lock.release();
+    }
+  });
+
   it('syncs a 10,000-message folder completely', async () => {
     const big = `${folder}-big`;
     await imap.mailboxCreate(big);
