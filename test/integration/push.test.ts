@@ -1,38 +1,21 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
-import type { Backends } from '../../src/backends/types.js';
-import type { StateStore } from '../../src/state/types.js';
-import { createBackends, openStateStore } from '../../src/wire.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../src/wbxml/index.js';
-import { testEnv } from '../support/test-env.js';
+import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { imapAs, MailDevice, message } from '../support/mail-sync.js';
 
 // Ping against Dovecot: IMAP IDLE on the user's change-feed connection wakes it.
 
+let gateway: RealGateway;
 let app: FastifyInstance;
-let state: StateStore;
-let backends: Backends;
 let imap: ImapFlow;
 const folder = `Push-${randomBytes(3).toString('hex')}`;
 
 beforeAll(async () => {
-  const env = testEnv();
-  const config: GatewayConfig = {
-    ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
-    state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-push-')), 'state.sqlite') },
-  };
-  state = await openStateStore(config);
-  backends = createBackends(config);
-  ({ fastify: app } = await buildApp({ config, backends, state }));
-  await app.ready();
+  gateway = await realGateway();
+  app = gateway.app;
   imap = await imapAs('bob');
   await imap.mailboxCreate(folder);
   await imap.append(folder, message('first'));
@@ -41,9 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await imap?.mailboxDelete(folder).catch(() => undefined);
   await imap?.logout();
-  await app?.close();
-  await backends?.close();
-  await state?.close();
+  await gateway?.close();
 });
 
 const ping = (heartbeat: number, ids: string[]): WbxmlElement =>

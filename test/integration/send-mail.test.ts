@@ -1,54 +1,29 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
-import type { Backends } from '../../src/backends/types.js';
-import type { StateStore } from '../../src/state/types.js';
-import { createBackends, openStateStore } from '../../src/wire.js';
 import { el, type WbxmlElement } from '../../src/wbxml/index.js';
-import { testEnv } from '../support/test-env.js';
+import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { imapAs, MailDevice, message } from '../support/mail-sync.js';
 
 // Sending through the real path: gateway → Dovecot submission (as the user) → Postfix → LMTP →
 // the recipient's INBOX; the Sent copy in the sender's Sent folder over IMAP. Bob writes to
 // himself: alice's seeded INBOX stays as the mail Sync suite counts it.
 
+let gateway: RealGateway;
 let app: FastifyInstance;
-let state: StateStore;
-let backends: Backends;
 let bob: ImapFlow;
 const tag = randomBytes(4).toString('hex');
 
-async function build(smtpPort: number) {
-  const env = testEnv();
-  const config: GatewayConfig = {
-    ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
-    smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: smtpPort },
-    state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-send-')), 'state.sqlite') },
-  };
-  const s = await openStateStore(config);
-  const b = createBackends(config);
-  const { fastify } = await buildApp({ config, backends: b, state: s });
-  await fastify.ready();
-  return { app: fastify, state: s, backends: b };
-}
-
 beforeAll(async () => {
-  ({ app, state, backends } = await build(testEnv().submissionPort));
+  gateway = await realGateway();
+  app = gateway.app;
   bob = await imapAs('bob');
 });
 
 afterAll(async () => {
   await bob?.logout();
-  await app?.close();
-  await backends?.close();
-  await state?.close();
+  await gateway?.close();
 });
 
 const composeMail = (kind: string, mime: Buffer, clientId: string, source?: WbxmlElement): WbxmlElement =>
@@ -194,7 +169,7 @@ describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
   });
 
   it('answers a transient status and stores nothing when SMTP is down', async () => {
-    const down = await build(1); // nothing listens on port 1
+    const down = await realGateway({ smtpPort: 1 }); // nothing listens on port 1
     try {
       const d = new MailDevice(down.app, 'bob', '14.1');
       await d.onboard();
@@ -209,9 +184,7 @@ describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
       ).toEqual(['111']);
       expect(await waitFor(bob, 'Sent', subject, 1, 300)).toHaveLength(0);
     } finally {
-      await down.app.close();
-      await down.backends.close();
-      await down.state.close();
+      await down.close();
     }
   });
 });
