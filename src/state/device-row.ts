@@ -1,6 +1,12 @@
-import type { DevicePatch, DeviceRecord, WipeState } from './types.js';
+import {
+  pickSlot,
+  type DevicePatch,
+  type DeviceRecord,
+  type LoadedSyncState,
+  type WipeState,
+} from './types.js';
 
-// The devices table as both SQL stores lay it out ("user" quoted: a reserved word in PostgreSQL).
+// Rows as both SQL stores lay them out. The devices table ("user" quoted: a reserved word in PostgreSQL).
 export const DEVICE_COLUMNS =
   '"user", device_id, device_type, user_agent, protocol_version, first_seen, last_seen, policy_key, pending_policy_key, wipe, device_information';
 
@@ -35,4 +41,16 @@ export function deviceOf(r: Readonly<Record<string, unknown>>): DeviceRecord {
         ? undefined
         : (JSON.parse(String(r.device_information)) as Record<string, string>),
   };
+}
+
+/** The state stored under `syncKey` among a scope's rows (slot, sync_key, JSON snapshot). */
+export function syncStateOfRows(
+  rows: readonly Readonly<Record<string, unknown>>[],
+  syncKey: string,
+): LoadedSyncState | undefined {
+  return pickSlot(
+    rows.map((r) => ({ slot: String(r.slot), syncKey: String(r.sync_key), snapshot: r.snapshot })),
+    syncKey,
+    (raw) => JSON.parse(String(raw)),
+  );
 }

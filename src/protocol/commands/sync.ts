@@ -63,7 +63,9 @@ const sync: Command<SyncRequest | undefined, SyncResponse> = {
       if (outcome.kind !== 'changed') break;
       results = await syncAll(full, ctx);
     }
-    await writeSyncCache(ctx, cacheOf(full, results, wait));
+    // Written only when it changed: a no-change Sync or a Ping loop then costs no state write.
+    const cache = cacheOf(full, results, wait);
+    if (JSON.stringify(cache) !== JSON.stringify(cached)) await writeSyncCache(ctx, cache);
     await recordLastSyncKeys(ctx, lastKeysOf(full, results));
     // MS-ASCMD 3.2.5.1: with nothing to say about any collection the answer may be empty.
     if (isQuiet(results)) return { kind: 'empty' };

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import {
   baseMatches,
-  pickSlot,
   StateStoreError,
   type DevicePatch,
   type DeviceRecord,
@@ -14,7 +13,7 @@ import {
 } from '../types.js';
 import { PostgresDeviceCoordinator } from './coordinator.js';
 import { PG_MIGRATIONS } from './migrations.js';
-import { DEVICE_COLUMNS, deviceOf, PATCH_COLUMNS, patchValue } from '../device-row.js';
+import { DEVICE_COLUMNS, deviceOf, PATCH_COLUMNS, patchValue, syncStateOfRows } from '../device-row.js';
 
 // The state store for several gateway instances behind one load balancer: every write is one
 // transaction; sync-state commits lock the scope's rows (compare-and-set across instances), and
@@ -239,11 +238,7 @@ class PostgresStateStore implements StateStore {
       'SELECT slot, sync_key, snapshot FROM sync_states WHERE "user" = $1 AND device_id = $2 AND scope = $3',
       [device.user, device.deviceId, scope],
     );
-    return pickSlot(
-      rows.map((r) => ({ slot: String(r.slot), syncKey: String(r.sync_key), snapshot: r.snapshot })),
-      syncKey,
-      (raw) => JSON.parse(String(raw)),
-    );
+    return syncStateOfRows(rows, syncKey);
   }
 
   async commitSyncState(

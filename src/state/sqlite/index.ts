@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   baseMatches,
-  pickSlot,
   StateStoreError,
   type DevicePatch,
   type DeviceRecord,
@@ -15,7 +14,7 @@ import {
 } from '../types.js';
 import { openSqlite, type SqliteDb, type SqlValue } from './driver.js';
 import { MIGRATIONS } from './migrations.js';
-import { DEVICE_COLUMNS, deviceOf, PATCH_COLUMNS, patchValue } from '../device-row.js';
+import { DEVICE_COLUMNS, deviceOf, PATCH_COLUMNS, patchValue, syncStateOfRows } from '../device-row.js';
 
 /** Opens (creating and migrating) the SQLite state file: the default, single-instance store. */
 export async function openSqliteStateStore(
@@ -172,11 +171,7 @@ class SqliteStateStore implements StateStore {
       device.deviceId,
       scope,
     );
-    return pickSlot(
-      rows.map((r) => ({ slot: String(r.slot), syncKey: String(r.sync_key), snapshot: r.snapshot })),
-      syncKey,
-      (raw) => JSON.parse(String(raw)),
-    );
+    return syncStateOfRows(rows, syncKey);
   }
 
   async commitSyncState(
