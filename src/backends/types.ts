@@ -176,6 +176,91 @@ export interface CollectionStore {
   deleteCollection(key: string, signal?: AbortSignal): Promise<void>;
 }
 
+/** One stored object (event, task or card) of a DAV collection, named by its resource name. */
+export interface DavItemVersion {
+  /** The last path segment, decoded, e.g. "0b6c….ics". */
+  readonly name: string;
+  /** The ETag exactly as the server wrote it (quotes included). */
+  readonly etag: string;
+}
+
+export interface DavItem extends DavItemVersion {
+  /** The iCalendar or vCard object. */
+  readonly text: string;
+}
+
+/** What changed in a collection since a sync token (RFC 6578 sync-collection). */
+export interface DavCollectionDelta {
+  /** The token to ask with next time; undefined when the server keeps none. */
+  readonly token: string | undefined;
+  /**
+   * True when `changed` lists every item (no token given, the server refused it, or it has no
+   * sync-collection): anything not listed is gone. `removed` is then empty.
+   */
+  readonly complete: boolean;
+  readonly changed: readonly DavItemVersion[];
+  readonly removed: readonly string[];
+}
+
+/** The precondition of a PUT: create only (RFC 7232 If-None-Match: *) or replace that version. */
+export type DavWriteCondition = { readonly ifNoneMatch: '*' } | { readonly ifMatch: string };
+
+/**
+ * Items of one user's DAV collections, named by CollectionStore keys. A stale ETag fails with
+ * 'precondition' (HTTP 412); an item that is gone with 'not-found'.
+ */
+export interface DavItemStore {
+  changesSince(
+    collectionKey: string,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<DavCollectionDelta>;
+  /** A value that changes whenever the collection does (CTag or sync token), for push polling. */
+  fingerprint(collectionKey: string, signal?: AbortSignal): Promise<string>;
+  /** The named items that still exist (calendar-multiget / addressbook-multiget). */
+  getItems(collectionKey: string, names: readonly string[], signal?: AbortSignal): Promise<DavItem[]>;
+  putItem(
+    collectionKey: string,
+    name: string,
+    text: string,
+    condition: DavWriteCondition,
+    signal?: AbortSignal,
+  ): Promise<DavItemVersion>;
+  /** Deletes the item; with an ETag only that version (If-Match). */
+  deleteItem(
+    collectionKey: string,
+    name: string,
+    etag: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+/** A mailbox search (MS-ASCMD Search / Find with the Mailbox store), answered by IMAP SEARCH. */
+export interface MailSearchQuery {
+  readonly folderKeys: readonly string[];
+  /** Words to find in headers or body (IMAP TEXT). */
+  readonly freeText?: string;
+  readonly receivedAfter?: Date;
+  readonly receivedBefore?: Date;
+}
+
+export interface MailSearchHit {
+  readonly folderKey: string;
+  readonly uid: number;
+  readonly received: Date;
+}
+
+export interface MailSearch {
+  /** Hits in all the folders, newest first. */
+  searchMail(query: MailSearchQuery, signal?: AbortSignal): Promise<MailSearchHit[]>;
+}
+
+/** A global address list (GAL): entries are vCards, searched by name or address. */
+export interface Directory {
+  /** Entries whose name or e-mail contains `query` (case-insensitive), at most `limit`, and how many matched. */
+  search(query: string, limit: number, signal?: AbortSignal): Promise<{ entries: string[]; total: number }>;
+}
+
 export interface OofStore {
   getOof(signal?: AbortSignal): Promise<OofSettings>;
   setOof(settings: OofSettings, signal?: AbortSignal): Promise<void>;
@@ -186,8 +271,16 @@ export interface UserBackends {
   readonly mail: MailStore & MessageStore;
   /** CalDAV calendars and task lists, when configured. */
   readonly calendars?: CollectionStore;
+  /** Events and tasks of `calendars`. */
+  readonly calendarItems?: DavItemStore;
   /** CardDAV address books, when configured. */
   readonly contacts?: CollectionStore;
+  /** Cards of `contacts`. */
+  readonly contactItems?: DavItemStore;
+  /** Mailbox search, when the mail store offers it. */
+  readonly mailSearch?: MailSearch;
+  /** The global address list for Search GAL, Find and ResolveRecipients. */
+  readonly directory?: Directory;
   readonly oof?: OofStore;
   /** Sending over SMTP, when configured. */
   readonly submitter?: MailSubmitter;

@@ -1,7 +1,13 @@
 import { BackendError, type Credentials } from '../types.js';
 import { DEFAULT_DAV_TIMEOUT_MS } from './config.js';
 import { httpError, networkError, type DavOperation } from './errors.js';
-import { failedStatuses, parseMultistatus, type DavResponse } from './multistatus.js';
+import {
+  failedStatuses,
+  parseMultistatusDocument,
+  type DavResponse,
+  type MultistatusDocument,
+} from './multistatus.js';
+import type { DavWriteCondition } from '../types.js';
 
 export interface DavClientOptions {
   readonly timeoutMs?: number;
@@ -13,12 +19,15 @@ interface DavRequest {
   readonly url: URL;
   readonly operation: DavOperation;
   readonly body?: string;
+  readonly contentType?: string;
   readonly depth?: '0' | '1';
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 interface DavReply {
   readonly status: number;
   readonly body: string;
+  readonly etag: string | undefined;
 }
 
 /** The WebDAV methods the collection store needs, over fetch, with Basic auth for one user. */
@@ -39,6 +48,27 @@ export class DavClient {
     return this.multistatus(reply, url, 'PROPFIND');
   }
 
+  /** REPORT (RFC 3253 3.6) answered with a multistatus, e.g. sync-collection or a multiget. */
+  async report(url: URL, depth: '0' | '1', body: string, signal?: AbortSignal): Promise<MultistatusDocument> {
+    const reply = await this.send({ method: 'REPORT', url, operation: 'read', body, depth }, signal);
+    return this.document(reply, url, 'REPORT');
+  }
+
+  /** PUT of one item; returns the new ETag when the server sends one (RFC 4791 5.3.4 may omit it). */
+  async put(
+    url: URL,
+    body: string,
+    contentType: string,
+    condition: DavWriteCondition,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const headers: Record<string, string> =
+      'ifMatch' in condition ? { 'if-match': condition.ifMatch } : { 'if-none-match': condition.ifNoneMatch };
+    const operation = 'ifMatch' in condition ? 'update' : 'create';
+    const reply = await this.send({ method: 'PUT', url, operation, body, contentType, headers }, signal);
+    return reply.etag;
+  }
+
   async mkcalendar(url: URL, body: string, signal?: AbortSignal): Promise<void> {
     await this.send({ method: 'MKCALENDAR', url, operation: 'create', body }, signal);
   }
@@ -56,8 +86,9 @@ export class DavClient {
     }
   }
 
-  async delete(url: URL, signal?: AbortSignal): Promise<void> {
-    const reply = await this.send({ method: 'DELETE', url, operation: 'delete' }, signal);
+  async delete(url: URL, signal?: AbortSignal, ifMatch?: string): Promise<void> {
+    const headers = ifMatch === undefined ? undefined : { 'if-match': ifMatch };
+    const reply = await this.send({ method: 'DELETE', url, operation: 'delete', headers }, signal);
     // RFC 4918 9.6.1: a 207 lists members that could not be deleted.
     if (reply.status === 207) {
       this.throwOnFailedStatus(this.multistatus(reply, url, 'DELETE'), 'delete', url, 'DELETE');
@@ -68,11 +99,12 @@ export class DavClient {
     const what = `${req.method} ${req.url.pathname}`;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const headers: Record<string, string> = { authorization: this.authorization };
-    if (req.body !== undefined) headers['content-type'] = 'application/xml; charset=utf-8';
+    const headers: Record<string, string> = { ...req.headers, authorization: this.authorization };
+    if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/xml; charset=utf-8';
     if (req.depth !== undefined) headers.depth = req.depth;
     let status: number;
     let body: string;
+    let etag: string | undefined;
     try {
       const res = await this.fetchImpl(req.url, {
         method: req.method,
@@ -81,6 +113,7 @@ export class DavClient {
         signal: combined,
       });
       status = res.status;
+      etag = res.headers.get('etag') ?? undefined;
       body = await res.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
@@ -90,12 +123,16 @@ export class DavClient {
       throw networkError(err, what);
     }
     if (status < 200 || status > 299) throw httpError(status, req.operation, what, body);
-    return { status, body };
+    return { status, body, etag };
   }
 
   private multistatus(reply: DavReply, url: URL, method: string): DavResponse[] {
+    return this.document(reply, url, method).responses;
+  }
+
+  private document(reply: DavReply, url: URL, method: string): MultistatusDocument {
     try {
-      return parseMultistatus(reply.body);
+      return parseMultistatusDocument(reply.body);
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       throw new BackendError('permanent', `${method} ${url.pathname}: unreadable multistatus: ${detail}`, {

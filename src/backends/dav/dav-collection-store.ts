@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DavCollectionKind } from '../../model/folder-type.js';
-import { BackendError, type CollectionStore, type Credentials, type DavCollection } from '../types.js';
+import {
+  BackendError,
+  type CollectionStore,
+  type Credentials,
+  type DavCollection,
+  type DavCollectionDelta,
+  type DavItem,
+  type DavItemStore,
+  type DavItemVersion,
+  type DavWriteCondition,
+} from '../types.js';
+import * as items from './dav-items.js';
 import { DavClient } from './client.js';
 import { kindsOf, shapeOf } from './collection-kind.js';
 import type { DavConfig, MixedCollectionPolicy } from './config.js';
@@ -17,7 +28,7 @@ import { textOf } from './xml.js';
 const KEY_PREFIX = 'dav:';
 
 /** One user's CalDAV calendars and task lists, or CardDAV address books, on one server. */
-export class DavCollectionStore implements CollectionStore {
+export class DavCollectionStore implements CollectionStore, DavItemStore {
   readonly kinds: readonly DavCollectionKind[];
   private readonly baseUrl: URL;
   private readonly client: DavClient;
@@ -94,6 +105,49 @@ export class DavCollectionStore implements CollectionStore {
 
   async deleteCollection(key: string, signal?: AbortSignal): Promise<void> {
     await this.client.delete(await this.urlOfKey(key, signal), signal);
+  }
+
+  async changesSince(
+    key: string,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<DavCollectionDelta> {
+    return items.changesSince(this.client, await this.urlOfKey(key, signal), token, signal);
+  }
+
+  async fingerprint(key: string, signal?: AbortSignal): Promise<string> {
+    return items.fingerprint(this.client, await this.urlOfKey(key, signal), signal);
+  }
+
+  async getItems(key: string, names: readonly string[], signal?: AbortSignal): Promise<DavItem[]> {
+    if (names.length === 0) return [];
+    return items.getItems(this.client, await this.urlOfKey(key, signal), this.dataKind, names, signal);
+  }
+
+  async putItem(
+    key: string,
+    name: string,
+    text: string,
+    condition: DavWriteCondition,
+    signal?: AbortSignal,
+  ): Promise<DavItemVersion> {
+    const url = items.itemUrl(await this.urlOfKey(key, signal), name);
+    const contentType =
+      this.dataKind === 'contacts' ? 'text/vcard; charset=utf-8' : 'text/calendar; charset=utf-8';
+    const etag = await this.client.put(url, text, contentType, condition, signal);
+    if (etag !== undefined && !etag.startsWith('W/')) return { name, etag };
+    // RFC 4791 5.3.4: a server that changed what it stored sends no (strong) ETag; ask for it.
+    const [item] = await this.getItems(key, [name], signal);
+    if (item === undefined) throw new BackendError('not-found', `${url.pathname} vanished after PUT`);
+    return { name, etag: item.etag };
+  }
+
+  async deleteItem(key: string, name: string, etag: string | undefined, signal?: AbortSignal): Promise<void> {
+    await this.client.delete(items.itemUrl(await this.urlOfKey(key, signal), name), signal, etag);
+  }
+
+  private get dataKind(): 'calendar' | 'contacts' {
+    return this.kinds.includes('contacts') ? 'contacts' : 'calendar';
   }
 
   private homeSets(signal: AbortSignal | undefined): Promise<HomeSets> {

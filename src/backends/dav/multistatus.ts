@@ -18,12 +18,27 @@ export interface DavResponse {
   readonly propstats: readonly DavPropstat[];
 }
 
+export interface MultistatusDocument {
+  readonly responses: DavResponse[];
+  /** RFC 6578 6.2: the new token a sync-collection REPORT answers with. */
+  readonly syncToken: string | undefined;
+}
+
 /** RFC 4918 14.16 multistatus: one entry per response element. */
 export function parseMultistatus(body: string): DavResponse[] {
+  return parseMultistatusDocument(body).responses;
+}
+
+export function parseMultistatusDocument(body: string): MultistatusDocument {
   const root = parseXml(body);
   if (root.ns !== DAV_NS || root.local !== 'multistatus') {
     throw new Error(`expected DAV:multistatus, got {${root.ns}}${root.local}`);
   }
+  const token = child(root, DAV_NS, 'sync-token');
+  return { responses: responsesOf(root), syncToken: token ? textOf(token).trim() : undefined };
+}
+
+function responsesOf(root: XmlElement): DavResponse[] {
   return children(root, DAV_NS, 'response').map((r) => {
     const status = child(r, DAV_NS, 'status');
     return {

@@ -45,3 +45,32 @@ export function proppatchDisplayNameBody(name: string): string {
     `</D:prop></D:set></D:propertyupdate>`
   );
 }
+
+/** RFC 4918 getetag of every member (Depth 1): the listing when there is no sync token. */
+export const PROPFIND_ETAGS = propfind('<D:getetag/><D:resourcetype/>');
+
+/** What changes with every write: the CTag (calendarserver.org) and RFC 6578 sync-token. */
+export const PROPFIND_FINGERPRINT =
+  `${XML_DECL}<D:propfind ${NAMESPACES} xmlns:CS="http://calendarserver.org/ns/">` +
+  `<D:prop><CS:getctag/><D:sync-token/></D:prop></D:propfind>`;
+
+/** RFC 6578 3.2 sync-collection; an empty token asks for everything and a fresh token. */
+export function syncCollectionBody(token: string): string {
+  return (
+    `${XML_DECL}<D:sync-collection ${NAMESPACES}>` +
+    `<D:sync-token>${escapeXml(token)}</D:sync-token><D:sync-level>1</D:sync-level>` +
+    `<D:prop><D:getetag/></D:prop></D:sync-collection>`
+  );
+}
+
+export type ItemDataKind = 'calendar' | 'contacts';
+
+/** RFC 4791 7.9 calendar-multiget or RFC 6352 8.7 addressbook-multiget of the given paths. */
+export function multigetBody(kind: ItemDataKind, paths: readonly string[]): string {
+  const [root, data] =
+    kind === 'calendar'
+      ? ['C:calendar-multiget', 'C:calendar-data']
+      : ['CR:addressbook-multiget', 'CR:address-data'];
+  const hrefs = paths.map((p) => `<D:href>${escapeXml(p)}</D:href>`).join('');
+  return `${XML_DECL}<${root} ${NAMESPACES}><D:prop><D:getetag/><${data}/></D:prop>${hrefs}</${root}>`;
+}
