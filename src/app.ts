@@ -68,7 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     authenticator,
     backends: deps.backends,
     state: deps.state,
-    settings: { policy: makePolicy(config.provisioning.policy), smtpSavesSent: config.smtp.savesSent },
+    settings: {
+      policy: makePolicy(config.provisioning.policy),
+      smtpSavesSent: config.smtp.savesSent,
+      davPollSeconds: config.davPollSeconds,
+    },
     provisioningRequired: config.provisioning.required,
     mailDomain: config.mailDomain,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -19,6 +19,8 @@ export interface GatewayConfig {
   smtp: { host: string; port: number; secure: boolean; savesSent: boolean };
   /** CalDAV/CardDAV base URL; empty to serve mail only. */
   davUrl: string | undefined;
+  /** How often a waiting Ping or Sync polls a calendar or address book (DAV has no push). */
+  davPollSeconds: number;
   /** ManageSieve for out-of-office; empty to disable Oof. */
   sieve: { host: string; port: number } | undefined;
   /** SQLite file (one instance), PostgreSQL URL (several instances), or memory (tests). */
@@ -46,6 +48,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   imap: { host: '127.0.0.1', port: 1143, secure: false, rejectUnauthorized: true },
   smtp: { host: '127.0.0.1', port: 1587, secure: false, savesSent: false },
   davUrl: 'http://127.0.0.1:5232/',
+  davPollSeconds: 30,
   sieve: { host: '127.0.0.1', port: 14190 },
   state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
   provisioning: { required: true, policy: {} },
@@ -101,6 +104,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       savesSent: r.bool('EAS_SMTP_SAVES_SENT', merged.smtp.savesSent),
     },
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
+    davPollSeconds: r.int('EAS_DAV_POLL_SECONDS', merged.davPollSeconds, 5),
     sieve:
       r.optional('EAS_SIEVE_HOST', merged.sieve?.host) === undefined
         ? undefined

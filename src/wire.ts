@@ -58,16 +58,20 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
             addresses: [address],
             internalDomains: [config.mailDomain],
           });
+    const calendars =
+      davUrl === undefined
+        ? undefined
+        : new DavCollectionStore({ baseUrl: davUrl, kinds: ['calendar', 'tasks'] }, credentials);
+    const contacts =
+      davUrl === undefined
+        ? undefined
+        : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials);
     return {
       mail,
-      calendars:
-        davUrl === undefined
-          ? undefined
-          : new DavCollectionStore({ baseUrl: davUrl, kinds: ['calendar', 'tasks'] }, credentials),
-      contacts:
-        davUrl === undefined
-          ? undefined
-          : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials),
+      calendars,
+      calendarItems: calendars,
+      contacts,
+      contactItems: contacts,
       oof,
       mailChanges,
       submitter,

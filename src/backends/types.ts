@@ -215,8 +215,6 @@ export interface DavItemStore {
     token: string | undefined,
     signal?: AbortSignal,
   ): Promise<DavCollectionDelta>;
-  /** A value that changes whenever the collection does (CTag or sync token), for push polling. */
-  fingerprint(collectionKey: string, signal?: AbortSignal): Promise<string>;
   /** The named items that still exist (calendar-multiget / addressbook-multiget). */
   getItems(collectionKey: string, names: readonly string[], signal?: AbortSignal): Promise<DavItem[]>;
   putItem(

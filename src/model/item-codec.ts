@@ -48,8 +48,9 @@ export interface ItemCodec {
   /** ApplicationData children, in the order the class's spec lists them. */
   render(source: string, options: ItemRenderOptions): WbxmlElement[];
   /**
-   * The text to store for a device Add (`existing` undefined) or Change. On a Change everything
-   * the device did not send is kept from `existing`, including properties EAS cannot express.
+   * The text to store for a device Add (`existing` undefined) or Change. On a Change, what EAS
+   * cannot express is kept from `existing`; what the class's spec says an absent element means
+   * (MS-ASCMD 2.2.3.179: for Contacts, deleted unless ghosted) decides the rest.
    */
   apply(applicationData: WbxmlElement, existing: string | undefined, options: ItemApplyOptions): StoredItem;
 }

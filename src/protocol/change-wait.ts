@@ -1,4 +1,5 @@
 import type { CommandContext } from './context.js';
+import type { Collection } from './mail-collection.js';
 
 // Waiting for changes (Ping, Sync with Wait): the user's change feed says which folder may have
 // changed, `hasChanges` confirms it against the device's own sync state (so the device's own
@@ -10,12 +11,27 @@ export type WaitOutcome =
   | { readonly kind: 'ended' };
 
 const POLL_WITHOUT_FEED_MS = 10_000;
+// CalDAV/CardDAV have no push: their sync tokens are polled (one cheap REPORT per collection).
+export const DEFAULT_DAV_POLL_SECONDS = 30;
+
+/** Folders to wait on: mail through the change feed, the others by polling. */
+export interface WatchedFolders {
+  readonly mail: readonly string[];
+  readonly polled: readonly string[];
+}
+
+export function watchedFolders(collections: Iterable<{ readonly ref: Collection }>): WatchedFolders {
+  const mail: string[] = [];
+  const polled: string[] = [];
+  for (const { ref } of collections) (ref.store === 'mail' ? mail : polled).push(ref.key);
+  return { mail, polled };
+}
 // Changes come in bursts (a flag and an EXISTS for one delivery): one check for the lot.
 const SETTLE_MS = 50;
 
 export async function waitForChanges(
   ctx: CommandContext,
-  folderKeys: readonly string[],
+  folders: WatchedFolders,
   ms: number,
   hasChanges: (folderKey: string) => Promise<boolean>,
 ): Promise<WaitOutcome> {
@@ -62,11 +78,12 @@ export async function waitForChanges(
         if (!settled) finish({ kind: 'ended' });
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      if (feed !== undefined) {
-        unwatch = feed.watch(folderKeys, suspect);
-      } else {
-        const poll = setInterval(() => folderKeys.forEach(suspect), POLL_WITHOUT_FEED_MS);
-        timers.push(poll);
+      if (feed !== undefined && folders.mail.length > 0) unwatch = feed.watch(folders.mail, suspect);
+      else if (folders.mail.length > 0)
+        timers.push(setInterval(() => folders.mail.forEach(suspect), POLL_WITHOUT_FEED_MS));
+      if (folders.polled.length > 0) {
+        const every = (ctx.settings.davPollSeconds ?? DEFAULT_DAV_POLL_SECONDS) * 1000;
+        timers.push(setInterval(() => folders.polled.forEach(suspect), every));
       }
     });
   } finally {

@@ -47,6 +47,8 @@ export interface ProtocolSettings {
   readonly policy: ProvisionPolicy;
   /** The SMTP server files sent mail itself: no Sent copy from us (it would be doubled). */
   readonly smtpSavesSent?: boolean;
+  /** How often a waiting Ping or Sync polls CalDAV/CardDAV collections for changes. */
+  readonly davPollSeconds?: number;
 }
 
 export interface CommandContext {

@@ -8,6 +8,8 @@ export type ResolvedCollection =
   | { readonly store: 'calendar' | 'tasks' | 'contacts'; readonly key: string }
   | undefined;
 
+export type Collection = NonNullable<ResolvedCollection>;
+
 export async function resolveCollection(
   ctx: CommandContext,
   collectionId: string,

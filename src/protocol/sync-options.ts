@@ -24,8 +24,8 @@ export const DEFAULT_ITEM_OPTIONS: ItemOptions = {
 };
 
 /**
- * Reads the Options that apply to email: a 14.0+ request may carry one Options per Class (SMS
- * beside Email); the one without a Class, or for Email, is ours.
+ * Reads the Options that apply to the collection's own items: a 14.0+ request may carry one
+ * Options per Class (SMS beside Email); the one without a Class, or with any other Class, is ours.
  */
 export function parseItemOptions(
   optionsList: readonly WbxmlElement[],
@@ -33,7 +33,7 @@ export function parseItemOptions(
 ): ItemOptions {
   const options = optionsList.find((o) => {
     const cls = childText(o, 'AirSync:Class');
-    return cls === undefined || cls === 'Email';
+    return cls !== 'SMS';
   });
   if (options === undefined) return defaults;
   const filter = optionalInt(options, 'AirSync:FilterType');

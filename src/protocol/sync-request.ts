@@ -8,7 +8,8 @@ import { ProtocolError } from './status.js';
 export type ClientCommand =
   | { readonly kind: 'add'; readonly clientId: string; readonly data: WbxmlElement | undefined }
   | { readonly kind: 'change'; readonly serverId: string; readonly data: WbxmlElement | undefined }
-  | { readonly kind: 'delete'; readonly serverId: string }
+  /** 16.0+: with an InstanceId only that occurrence of a recurring event goes (MS-ASCMD 2.2.3.87). */
+  | { readonly kind: 'delete'; readonly serverId: string; readonly instanceId?: string }
   | { readonly kind: 'fetch'; readonly serverId: string };
 
 export interface SyncCollectionRequest {
@@ -80,8 +81,10 @@ function parseCommand(node: WbxmlElement['children'][number]): ClientCommand[] {
       return [{ kind: 'add', clientId: childText(node, 'AirSync:ClientId') ?? '', data }];
     case 'AirSync:Change':
       return [{ kind: 'change', serverId, data }];
-    case 'AirSync:Delete':
-      return [{ kind: 'delete', serverId }];
+    case 'AirSync:Delete': {
+      const instanceId = childText(node, 'AirSyncBase:InstanceId');
+      return [{ kind: 'delete', serverId, ...(instanceId !== undefined ? { instanceId } : {}) }];
+    }
     case 'AirSync:Fetch':
       return [{ kind: 'fetch', serverId }];
     default:

@@ -107,6 +107,8 @@ export function collectionsOf(body: WbxmlElement | undefined): Map<string, Colle
 export class MailDevice {
   policyKey = '';
   folders = new Map<string, string>();
+  /** FolderSync Type by ServerId. */
+  types = new Map<string, number>();
 
   constructor(
     readonly app: FastifyInstance,
@@ -128,12 +130,17 @@ export class MailDevice {
     const res = await this.call('FolderSync', folderSync('0'));
     const changes = child(res.body!, 'FolderHierarchy:Changes')!;
     this.folders.clear();
+    this.types.clear();
     for (const add of elements(changes, 'FolderHierarchy:Add')) {
-      this.folders.set(
-        childText(add, 'FolderHierarchy:DisplayName')!,
-        childText(add, 'FolderHierarchy:ServerId')!,
-      );
+      const id = childText(add, 'FolderHierarchy:ServerId')!;
+      this.folders.set(childText(add, 'FolderHierarchy:DisplayName')!, id);
+      this.types.set(id, Number(childText(add, 'FolderHierarchy:Type')));
     }
+  }
+
+  /** ServerIds of the folders of a FolderSync Type, in the order FolderSync listed them. */
+  idsOfType(type: number): string[] {
+    return [...this.types].filter(([, t]) => t === type).map(([id]) => id);
   }
 
   idOf(name: string): string {

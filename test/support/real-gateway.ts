@@ -26,6 +26,7 @@ export async function realGateway(options: { smtpPort?: number } = {}): Promise<
     ...DEFAULT_CONFIG,
     imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
     smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: options.smtpPort ?? env.submissionPort },
+    davUrl: `http://${env.host}:${env.davPort}/`,
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
   };
   const state = await openStateStore(config);

@@ -115,10 +115,6 @@ export class DavCollectionStore implements CollectionStore, DavItemStore {
     return items.changesSince(this.client, await this.urlOfKey(key, signal), token, signal);
   }
 
-  async fingerprint(key: string, signal?: AbortSignal): Promise<string> {
-    return items.fingerprint(this.client, await this.urlOfKey(key, signal), signal);
-  }
-
   async getItems(key: string, names: readonly string[], signal?: AbortSignal): Promise<DavItem[]> {
     if (names.length === 0) return [];
     return items.getItems(this.client, await this.urlOfKey(key, signal), this.dataKind, names, signal);

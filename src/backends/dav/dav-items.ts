@@ -1,13 +1,7 @@
 import { BackendError, type DavCollectionDelta, type DavItem, type DavItemVersion } from '../types.js';
 import type { DavClient } from './client.js';
 import { CALDAV_NS, CARDDAV_NS, DAV_NS, foundProp, type DavResponse } from './multistatus.js';
-import {
-  multigetBody,
-  PROPFIND_ETAGS,
-  PROPFIND_FINGERPRINT,
-  syncCollectionBody,
-  type ItemDataKind,
-} from './requests.js';
+import { multigetBody, PROPFIND_ETAGS, syncCollectionBody, type ItemDataKind } from './requests.js';
 import { textOf } from './xml.js';
 
 // Items of one collection: listing by sync token (RFC 6578) or by ETags, multiget (RFC 4791 7.9,
@@ -15,7 +9,6 @@ import { textOf } from './xml.js';
 
 /** Multiget in batches, so one REPORT stays a reasonable size for the server. */
 const MULTIGET_BATCH = 100;
-const CALSERVER_NS = 'http://calendarserver.org/ns/';
 
 export async function changesSince(
   client: DavClient,
@@ -76,17 +69,6 @@ async function freshToken(
     if (!(err instanceof BackendError) || err.kind === 'auth' || err.kind === 'temporary') throw err;
     return undefined;
   }
-}
-
-/** CTag (calendarserver.org getctag) and sync token, whichever the server has. */
-export async function fingerprint(
-  client: DavClient,
-  collection: URL,
-  signal: AbortSignal | undefined,
-): Promise<string> {
-  const [r] = await client.propfind(collection, '0', PROPFIND_FINGERPRINT, signal);
-  if (r === undefined) throw new BackendError('not-found', `${collection.pathname}: no properties`);
-  return `${textOf(foundProp(r, CALSERVER_NS, 'getctag'))}|${textOf(foundProp(r, DAV_NS, 'sync-token'))}`;
 }
 
 export async function getItems(

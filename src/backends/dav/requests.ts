@@ -49,11 +49,6 @@ export function proppatchDisplayNameBody(name: string): string {
 /** RFC 4918 getetag of every member (Depth 1): the listing when there is no sync token. */
 export const PROPFIND_ETAGS = propfind('<D:getetag/><D:resourcetype/>');
 
-/** What changes with every write: the CTag (calendarserver.org) and RFC 6578 sync-token. */
-export const PROPFIND_FINGERPRINT =
-  `${XML_DECL}<D:propfind ${NAMESPACES} xmlns:CS="http://calendarserver.org/ns/">` +
-  `<D:prop><CS:getctag/><D:sync-token/></D:prop></D:propfind>`;
-
 /** RFC 6578 3.2 sync-collection; an empty token asks for everything and a fresh token. */
 export function syncCollectionBody(token: string): string {
   return (

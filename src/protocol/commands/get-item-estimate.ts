@@ -1,10 +1,9 @@
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
-import { collectionScope, loadKnown } from '../../sync/sync-state.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
-import { estimateMail } from '../mail-estimate.js';
+import { estimateCollection } from '../collection-estimate.js';
 import { ProtocolError } from '../status.js';
 import { optionalInt, parseItemOptions } from '../sync-options.js';
 
@@ -80,11 +79,7 @@ async function estimate(r: EstimateRequest, ctx: CommandContext): Promise<Estima
   if (folder === undefined) return result(EstimateStatus.InvalidCollection);
   // MS-ASCMD 2.2.3.177.7: Status 3 until the collection has been started with SyncKey 0.
   if (r.syncKey === INITIAL_SYNC_KEY) return result(EstimateStatus.NotPrimed);
-  if (folder.store !== 'mail') {
-    const known = await loadKnown<unknown>(ctx.state, ctx.device, collectionScope(r.collectionId), r.syncKey);
-    return result(known === undefined ? EstimateStatus.InvalidSyncKey : EstimateStatus.Success, 0);
-  }
-  const estimate = await estimateMail(ctx, r.collectionId, folder.key, r.syncKey, r.filterType);
+  const estimate = await estimateCollection(ctx, r.collectionId, folder, r.syncKey, r.filterType);
   if (estimate === 'invalid-key') return result(EstimateStatus.InvalidSyncKey);
   if (estimate === 'not-found') return result(EstimateStatus.InvalidCollection);
   return result(EstimateStatus.Success, estimate);

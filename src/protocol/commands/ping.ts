@@ -1,9 +1,9 @@
 import { BackendError } from '../../backends/types.js';
 import { child, childText, el, elements } from '../../wbxml/index.js';
-import { waitForChanges } from '../change-wait.js';
+import { waitForChanges, watchedFolders } from '../change-wait.js';
 import { defineCommand, type Command } from '../command.js';
-import { resolveCollection } from '../mail-collection.js';
-import { estimateMail } from '../mail-estimate.js';
+import { resolveCollection, type Collection } from '../mail-collection.js';
+import { estimateCollection } from '../collection-estimate.js';
 import { ProtocolError } from '../status.js';
 import { readLastSyncKeys } from '../sync-cache.js';
 import { optionalInt } from '../sync-options.js';
@@ -77,32 +77,37 @@ const ping: Command<PingRequest, PingResponse> = {
       return { status: PingStatus.TooManyFolders, maxFolders: PING_LIMITS.maxFolders };
     if (folders.some((f) => f.id === '')) return { status: PingStatus.SyntaxError };
 
-    const mail = new Map<string, string>(); // folder key → CollectionId
+    const watched = new Map<string, { id: string; ref: Collection }>(); // folder key → collection
     for (const f of folders) {
       const ref = await resolveCollection(ctx, f.id);
       // MS-ASCMD 2.2.3.177.13 Status 7: a folder the device names is gone or was never listed.
       if (ref === undefined) return { status: PingStatus.FolderSyncRequired };
-      if (ref.store === 'mail') mail.set(ref.key, f.id);
+      watched.set(ref.key, { id: f.id, ref });
     }
     await ctx.state.setDeviceCache(ctx.device, PING_CACHE, { heartbeat, folders });
 
     const synced = await readLastSyncKeys(ctx);
     const hasChanges = async (folderKey: string): Promise<boolean> => {
-      const collectionId = mail.get(folderKey);
-      const last = collectionId === undefined ? undefined : synced.get(collectionId);
+      const folder = watched.get(folderKey);
+      const last = folder === undefined ? undefined : synced.get(folder.id);
       // A folder the device never synced has nothing it could be told about.
-      if (collectionId === undefined || last === undefined) return false;
-      const estimate = await estimateMail(ctx, collectionId, folderKey, last.syncKey, last.filterType);
-      if (estimate === 'not-found') throw new BackendError('not-found', `folder ${collectionId} is gone`);
+      if (folder === undefined || last === undefined) return false;
+      const estimate = await estimateCollection(ctx, folder.id, folder.ref, last.syncKey, last.filterType);
+      if (estimate === 'not-found') throw new BackendError('not-found', `folder ${folder.id} is gone`);
       // A key the device no longer holds: its Sync will say so (Status 3) and start over.
       return estimate !== 0;
     };
     try {
       const now: string[] = [];
-      for (const key of mail.keys()) if (await hasChanges(key)) now.push(key);
-      if (now.length > 0) return changes(now, mail);
-      const outcome = await waitForChanges(ctx, [...mail.keys()], heartbeat * 1000, hasChanges);
-      if (outcome.kind === 'changed') return changes(outcome.folderKeys, mail);
+      for (const key of watched.keys()) if (await hasChanges(key)) now.push(key);
+      if (now.length > 0) return changes(now, watched);
+      const outcome = await waitForChanges(
+        ctx,
+        watchedFolders(watched.values()),
+        heartbeat * 1000,
+        hasChanges,
+      );
+      if (outcome.kind === 'changed') return changes(outcome.folderKeys, watched);
     } catch (err) {
       if (err instanceof BackendError && err.kind === 'not-found')
         return { status: PingStatus.FolderSyncRequired };
@@ -127,11 +132,11 @@ const ping: Command<PingRequest, PingResponse> = {
   },
 };
 
-function changes(folderKeys: readonly string[], mail: ReadonlyMap<string, string>): PingResponse {
+function changes(folderKeys: readonly string[], watched: ReadonlyMap<string, { id: string }>): PingResponse {
   return {
     status: PingStatus.Changes,
     folders: folderKeys.flatMap((k) => {
-      const id = mail.get(k);
+      const id = watched.get(k)?.id;
       return id === undefined ? [] : [id];
     }),
   };

@@ -4,8 +4,10 @@ import { collectionScope, commitKnown, loadKnown } from '../../sync/sync-state.j
 import { el, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { resolveCollection } from '../mail-collection.js';
-import { waitForChanges } from '../change-wait.js';
+import { resolveCollection, type Collection } from '../mail-collection.js';
+import { DAV_CLASSES } from '../dav-classes.js';
+import { syncDavCollection } from '../sync-dav.js';
+import { waitForChanges, watchedFolders, type WatchedFolders } from '../change-wait.js';
 import {
   readSyncCache,
   recordLastSyncKeys,
@@ -57,7 +59,7 @@ const sync: Command<SyncRequest | undefined, SyncResponse> = {
     let results = await syncAll(full, ctx);
     // A hanging Sync (Wait/HeartbeatInterval) answers once something changes or time is up; a
     // wake-up only means "look again", Sync itself decides whether the device gets anything.
-    const watched = await mailFolderKeys(full, ctx);
+    const watched = await watchedOf(full, ctx);
     while (deadline !== undefined && isQuiet(results) && Date.now() < deadline) {
       const outcome = await waitForChanges(ctx, watched, deadline - Date.now(), async () => true);
       if (outcome.kind !== 'changed') break;
@@ -124,6 +126,9 @@ async function syncCollection(
   try {
     if (ref.store === 'mail')
       return await syncMailCollection(c, { key: ref.key, collectionId: c.collectionId }, windowSize, ctx);
+    const cls = DAV_CLASSES[ref.store];
+    if (cls !== undefined && cls.items(ctx.backends) !== undefined)
+      return await syncDavCollection(c, { key: ref.key, collectionId: c.collectionId, cls }, windowSize, ctx);
     return await syncEmptyCollection(c, ctx);
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
@@ -137,7 +142,7 @@ async function syncCollection(
 }
 
 /**
- * Calendars, contacts and tasks are listed by FolderSync but their items are not served yet: the
+ * A calendar, task list or address book whose items this user's backends cannot serve: the
  * device gets a valid, empty collection instead of an error it would retry forever.
  */
 async function syncEmptyCollection(c: SyncCollectionRequest, ctx: CommandContext): Promise<CollectionResult> {
@@ -252,13 +257,13 @@ function isQuiet(results: readonly CollectionResult[]): boolean {
   );
 }
 
-async function mailFolderKeys(req: SyncRequest, ctx: CommandContext): Promise<string[]> {
-  const keys: string[] = [];
+async function watchedOf(req: SyncRequest, ctx: CommandContext): Promise<WatchedFolders> {
+  const refs: { ref: Collection }[] = [];
   for (const c of req.collections) {
     const ref = await resolveCollection(ctx, c.collectionId);
-    if (ref?.store === 'mail') keys.push(ref.key);
+    if (ref !== undefined) refs.push({ ref });
   }
-  return keys;
+  return watchedFolders(refs);
 }
 
 export const syncCommand = defineCommand({

@@ -1,0 +1,31 @@
+import type { DavItemStore, UserBackends } from '../backends/types.js';
+import type { ItemCodec } from '../model/item-codec.js';
+
+// What differs between the DAV-backed item classes: the codec, the component a resource must
+// hold to belong to the class (a mixed CalDAV collection holds events and tasks), the store, and
+// which items a FilterType keeps. The Sync engine is the same for all three.
+
+export interface DavClass {
+  readonly itemClass: ItemCodec['itemClass'];
+  /** A resource holding none of these is not an item of this class. */
+  readonly component: 'VEVENT' | 'VTODO' | 'VCARD';
+  /** File name extension of new resources. */
+  readonly extension: '.ics' | '.vcf';
+  readonly codec: ItemCodec;
+  readonly items: (backends: UserBackends) => DavItemStore | undefined;
+  /** Whether the FilterType keeps the item; undefined: the class has no filter. */
+  readonly inWindow?: (source: string, filterType: number, now: Date) => boolean;
+  /** 16.x Delete of one occurrence (Calendar only). */
+  readonly deleteOccurrence?: (
+    existing: string,
+    instanceId: string,
+    options: Parameters<ItemCodec['apply']>[2],
+  ) => { text: string; uid: string };
+}
+
+export function holdsComponent(source: string, component: DavClass['component']): boolean {
+  return new RegExp(`^BEGIN:${component}\\s*$`, 'im').test(source);
+}
+
+/** Tasks FilterType 8 (MS-ASCMD 2.2.3.69.2): incomplete tasks only. */
+export const INCOMPLETE_TASKS = 8;
