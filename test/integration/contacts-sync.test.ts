@@ -21,7 +21,7 @@ let gw: RealGateway;
 let book: DavCollection;
 
 beforeAll(async () => {
-  gw = await realGateway();
+  gw = await realGateway({ davPollSeconds: 1 });
   book = await bobDav.createCollection('contacts', `Test book ${randomBytes(3).toString('hex')}`);
 });
 
@@ -195,5 +195,28 @@ describe('Contacts Sync over CardDAV', () => {
     );
     const response = elements(res.body!, 'GetItemEstimate:Response')[0]!;
     expect(childText(child(response, 'GetItemEstimate:Collection')!, 'GetItemEstimate:Estimate')).toBe('1');
+  });
+
+  it('wakes a Ping on the address book when a card changes on the server', async () => {
+    const { device, id } = await bobDevice();
+    await device.initialSync(id);
+    const ping = el(
+      'Ping:Ping',
+      el('Ping:HeartbeatInterval', 120),
+      el('Ping:Folders', el('Ping:Folder', el('Ping:Id', id), el('Ping:Class', 'Contacts'))),
+    );
+    const pending = device.call('Ping', ping);
+    await new Promise((r) => setTimeout(r, 300));
+    const uid = `ping-${randomBytes(4).toString('hex')}`;
+    const written = Date.now();
+    await bobDav.putItem(
+      book.key,
+      `${uid}.vcf`,
+      `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:Ping\r\nN:Ping;;;;\r\nEND:VCARD\r\n`,
+      { ifNoneMatch: '*' },
+    );
+    const res = await pending;
+    expect(childText(res.body!, 'Ping:Status')).toBe('2');
+    expect(Date.now() - written).toBeLessThan(5000); // polled every second here
   });
 });

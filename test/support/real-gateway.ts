@@ -20,13 +20,16 @@ export interface RealGateway {
  * The gateway over the real test servers (Dovecot IMAP and submission) with a fresh SQLite state
  * store, not listening; `smtpPort` overrides the submission port (1 for "nothing listens").
  */
-export async function realGateway(options: { smtpPort?: number } = {}): Promise<RealGateway> {
+export async function realGateway(
+  options: { smtpPort?: number; davPollSeconds?: number } = {},
+): Promise<RealGateway> {
   const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
     imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
     smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: options.smtpPort ?? env.submissionPort },
     davUrl: `http://${env.host}:${env.davPort}/`,
+    davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
   };
   const state = await openStateStore(config);
