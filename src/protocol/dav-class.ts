@@ -1,9 +1,14 @@
 import type { DavItemStore, UserBackends } from '../backends/types.js';
-import type { ItemCodec } from '../model/item-codec.js';
+import type { ItemApplyOptions, ItemCodec, StoredItem } from '../model/item-codec.js';
 
 // What differs between the DAV-backed item classes: the codec, the component a resource must
 // hold to belong to the class (a mixed CalDAV collection holds events and tasks), the store, and
 // which items a FilterType keeps. The Sync engine is the same for all three.
+
+/** A codec, with the 16.x Delete of one occurrence where the class has occurrences (Calendar). */
+export type DavCodec = ItemCodec & {
+  readonly deleteOccurrence?: (existing: string, instanceId: string, options: ItemApplyOptions) => StoredItem;
+};
 
 export interface DavClass {
   readonly itemClass: ItemCodec['itemClass'];
@@ -11,16 +16,11 @@ export interface DavClass {
   readonly component: 'VEVENT' | 'VTODO' | 'VCARD';
   /** File name extension of new resources. */
   readonly extension: '.ics' | '.vcf';
-  readonly codec: ItemCodec;
+  /** The codec for a user with these addresses (it tells meetings they organize from others). */
+  readonly codecFor: (addresses: readonly string[]) => DavCodec;
   readonly items: (backends: UserBackends) => DavItemStore | undefined;
   /** Whether the FilterType keeps the item; undefined: the class has no filter. */
   readonly inWindow?: (source: string, filterType: number, now: Date) => boolean;
-  /** 16.x Delete of one occurrence (Calendar only). */
-  readonly deleteOccurrence?: (
-    existing: string,
-    instanceId: string,
-    options: Parameters<ItemCodec['apply']>[2],
-  ) => { text: string; uid: string };
 }
 
 export function holdsComponent(source: string, component: DavClass['component']): boolean {

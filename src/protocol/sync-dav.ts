@@ -18,7 +18,7 @@ import {
 import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
 import { el, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
-import { holdsComponent, type DavClass } from './dav-class.js';
+import { holdsComponent, type DavClass, type DavCodec } from './dav-class.js';
 import { failed, SyncStatus, type CollectionResult } from './sync-mail.js';
 import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
 import { versionByte } from './version.js';
@@ -109,6 +109,7 @@ async function etagsOf(ctx: CommandContext, scope: string, syncKey: string): Pro
 /** The work of one collection in one request, with what it shares: the store, state and options. */
 class DavIo {
   private readonly renderOptions: ItemRenderOptions;
+  private readonly codec: DavCodec;
 
   constructor(
     private readonly ref: DavCollectionRef,
@@ -118,6 +119,7 @@ class DavIo {
     private readonly req: SyncCollectionRequest,
     private readonly ctx: CommandContext,
   ) {
+    this.codec = ref.cls.codecFor([ctx.principal.email, ...ctx.principal.aliases]);
     this.renderOptions = {
       versionRank: versionByte(ctx.request.version),
       bodyPreferences: req.options.bodyPreferences,
@@ -197,7 +199,7 @@ class DavIo {
       this.s.track(remembered.id, remembered);
       return answer(SyncStatus.Success, remembered.id);
     }
-    const item = this.ref.cls.codec.apply(data, undefined, this.applyOptions);
+    const item = this.codec.apply(data, undefined, this.applyOptions);
     const name = resourceName(item.uid, this.ref.cls.extension);
     const version = await this.store.putItem(
       this.ref.key,
@@ -233,7 +235,7 @@ class DavIo {
       this.s.pending.set(name, current.etag);
       return statusOnly('AirSync:Change', serverId, SyncStatus.Conflict);
     }
-    const item = this.ref.cls.codec.apply(data, current.text, this.applyOptions);
+    const item = this.codec.apply(data, current.text, this.applyOptions);
     return this.write(id, serverId, name, item.text, current.etag, 'AirSync:Change');
   }
 
@@ -242,13 +244,13 @@ class DavIo {
     // Already gone on both sides: nothing to say (a Delete is answered only when it fails).
     if (id === undefined) return undefined;
     const [name, deviceEtag] = this.s.has.get(id)!;
-    if (instanceId !== undefined && this.ref.cls.deleteOccurrence !== undefined) {
+    if (instanceId !== undefined && this.codec.deleteOccurrence !== undefined) {
       const current = await this.current(name);
       if (current === undefined) {
         this.s.dropped(id);
         return undefined;
       }
-      const item = this.ref.cls.deleteOccurrence(current.text, instanceId, this.applyOptions);
+      const item = this.codec.deleteOccurrence(current.text, instanceId, this.applyOptions);
       return this.write(id, serverId, name, item.text, current.etag, 'AirSync:Delete');
     }
     try {
@@ -277,7 +279,7 @@ class DavIo {
       'AirSync:Fetch',
       el('AirSync:ServerId', serverId),
       el('AirSync:Status', SyncStatus.Success),
-      el('AirSync:ApplicationData', this.ref.cls.codec.render(current.text, this.renderOptions)),
+      el('AirSync:ApplicationData', this.codec.render(current.text, this.renderOptions)),
     );
   }
 
@@ -363,7 +365,7 @@ class DavIo {
     }
     let fields: WbxmlElement[];
     try {
-      fields = cls.codec.render(item.text, this.renderOptions);
+      fields = this.codec.render(item.text, this.renderOptions);
     } catch (err) {
       if (!(err instanceof ItemSourceError)) throw err;
       this.ctx.log.warn(

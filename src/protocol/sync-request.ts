@@ -80,7 +80,7 @@ function parseCommand(node: WbxmlElement['children'][number]): ClientCommand[] {
     case 'AirSync:Add':
       return [{ kind: 'add', clientId: childText(node, 'AirSync:ClientId') ?? '', data }];
     case 'AirSync:Change':
-      return [{ kind: 'change', serverId, data }];
+      return [{ kind: 'change', serverId, data: withInstanceId(node, data) }];
     case 'AirSync:Delete': {
       const instanceId = childText(node, 'AirSyncBase:InstanceId');
       return [{ kind: 'delete', serverId, ...(instanceId !== undefined ? { instanceId } : {}) }];
@@ -90,6 +90,16 @@ function parseCommand(node: WbxmlElement['children'][number]): ClientCommand[] {
     default:
       throw new ProtocolError(`unexpected ${node.tag} in Sync Commands`);
   }
+}
+
+/**
+ * 16.0+: a Change of one occurrence names it with InstanceId beside ApplicationData (MS-ASCMD
+ * 2.2.3.87); the item codec reads it inside, with the fields it applies to.
+ */
+function withInstanceId(change: WbxmlElement, data: WbxmlElement | undefined): WbxmlElement | undefined {
+  const instanceId = child(change, 'AirSyncBase:InstanceId');
+  if (data === undefined || instanceId === undefined) return data;
+  return { ...data, children: [...data.children, instanceId] };
 }
 
 function windowSizeOf(e: WbxmlElement): number | undefined {

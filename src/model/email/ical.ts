@@ -1,6 +1,8 @@
 // The little of iCalendar (RFC 5545) a meeting invitation needs: content lines, components,
 // parameters, date-times with their time zones. Tolerant of what mailers actually send.
 
+import { ianaNameOf } from '../calendar/windows-zones.js';
+
 export interface ICalProperty {
   /** Upper-case property name. */
   readonly name: string;
@@ -163,37 +165,6 @@ export function parseDuration(value: string | undefined): number | undefined {
   return sign === '-' ? -ms : ms;
 }
 
-// Zones Outlook names the Windows way when it leaves out VTIMEZONE, mapped to IANA (CLDR).
-const WINDOWS_ZONES: Record<string, string> = {
-  UTC: 'UTC',
-  'GMT Standard Time': 'Europe/London',
-  'Greenwich Standard Time': 'Atlantic/Reykjavik',
-  'W. Europe Standard Time': 'Europe/Berlin',
-  'Central Europe Standard Time': 'Europe/Budapest',
-  'Central European Standard Time': 'Europe/Warsaw',
-  'Romance Standard Time': 'Europe/Paris',
-  'E. Europe Standard Time': 'Europe/Chisinau',
-  'FLE Standard Time': 'Europe/Kiev',
-  'GTB Standard Time': 'Europe/Bucharest',
-  'Russian Standard Time': 'Europe/Moscow',
-  'Eastern Standard Time': 'America/New_York',
-  'Central Standard Time': 'America/Chicago',
-  'Mountain Standard Time': 'America/Denver',
-  'US Mountain Standard Time': 'America/Phoenix',
-  'Pacific Standard Time': 'America/Los_Angeles',
-  'Alaskan Standard Time': 'America/Anchorage',
-  'Hawaiian Standard Time': 'Pacific/Honolulu',
-  'Atlantic Standard Time': 'America/Halifax',
-  'E. South America Standard Time': 'America/Sao_Paulo',
-  'India Standard Time': 'Asia/Kolkata',
-  'China Standard Time': 'Asia/Shanghai',
-  'Tokyo Standard Time': 'Asia/Tokyo',
-  'Korea Standard Time': 'Asia/Seoul',
-  'Singapore Standard Time': 'Asia/Singapore',
-  'AUS Eastern Standard Time': 'Australia/Sydney',
-  'New Zealand Standard Time': 'Pacific/Auckland',
-};
-
 /** Minutes east of UTC in force at local time `f` in zone `tzid`. */
 function offsetMinutes(tzid: string, f: Fields, calendar: ICalComponent): number {
   const vtz = allComponents(calendar, 'VTIMEZONE').find((c) => prop(c, 'TZID')?.value.trim() === tzid.trim());
@@ -201,20 +172,12 @@ function offsetMinutes(tzid: string, f: Fields, calendar: ICalComponent): number
     const fromVtz = vtimezoneOffset(vtz, f);
     if (fromVtz !== undefined) return fromVtz;
   }
-  const iana = ianaName(tzid);
+  const iana = ianaNameOf(tzid);
   if (iana !== undefined) {
     const off = ianaOffset(iana, f);
     if (off !== undefined) return off;
   }
   return 0;
-}
-
-function ianaName(tzid: string): string | undefined {
-  const id = tzid.trim();
-  if (WINDOWS_ZONES[id]) return WINDOWS_ZONES[id];
-  // Some producers prefix the zone with a vendor path ("/mozilla.org/20050126_1/Europe/Berlin").
-  const m = /([A-Za-z_]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/.exec(id);
-  return m?.[1] ?? (id === '' ? undefined : id);
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat | null>();

@@ -15,6 +15,7 @@ import {
   type ICalTime,
 } from './ical.js';
 import { V14_0, V14_1, V16_0 } from './options.js';
+import { UTC_TIME_ZONE } from '../calendar/time-zone.js';
 
 // Meeting messages (RFC 6047 iMIP): the iTIP method decides the message class, and a request or
 // cancellation becomes MS-ASEMAIL 2.2.2.48 MeetingRequest so the phone can show and answer it.
@@ -155,9 +156,6 @@ export function meetingMessageClass(meeting: Pick<Meeting, 'method' | 'partstat'
       return undefined;
   }
 }
-
-/** MS-ASDTYPE 2.7.6 TimeZone of UTC: bias 0, no daylight saving, so all 172 bytes are zero. */
-const UTC_TIME_ZONE = Buffer.alloc(172).toString('base64');
 
 // MS-ASEMAIL 2.2.2.37 GlobalObjId: CLASSID, then INSTDATE, NOW, RESERVED, BYTECOUNT, DATA.
 const GOID_CLASS_ID = Buffer.from('040000008200E00074C5B7101A82E008', 'hex');

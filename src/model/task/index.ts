@@ -1,0 +1,1 @@
+export { taskCodec } from './task-codec.js';
