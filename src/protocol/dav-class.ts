@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DavItemStore, UserBackends } from '../backends/types.js';
 import type { ItemApplyOptions, ItemCodec, StoredItem } from '../model/item-codec.js';
 
@@ -29,3 +30,8 @@ export function holdsComponent(source: string, component: DavClass['component'])
 
 /** Tasks FilterType 8 (MS-ASCMD 2.2.3.69.2): incomplete tasks only. */
 export const INCOMPLETE_TASKS = 8;
+
+/** The UID names a new resource when it is a plain token (RFC 4791 5.3.2 recommends it); else a UUID. */
+export function resourceName(uid: string, extension: string): string {
+  return /^[A-Za-z0-9._@-]{1,100}$/.test(uid) ? `${uid}${extension}` : `${randomUUID()}${extension}`;
+}

@@ -18,7 +18,7 @@ import {
 import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
 import { el, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
-import { holdsComponent, type DavClass, type DavCodec } from './dav-class.js';
+import { holdsComponent, resourceName, type DavClass, type DavCodec } from './dav-class.js';
 import { failed, SyncStatus, type CollectionResult } from './sync-mail.js';
 import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
 import { versionByte } from './version.js';
@@ -422,11 +422,6 @@ function parseRemembered(value: string): { id: number; name: string; etag: strin
     // Not ours: treated as unknown.
   }
   return undefined;
-}
-
-/** The UID names the resource when it is a plain token (RFC 4791 5.3.2 recommends it); else a UUID. */
-function resourceName(uid: string, extension: string): string {
-  return /^[A-Za-z0-9._@-]{1,100}$/.test(uid) ? `${uid}${extension}` : `${randomUUID()}${extension}`;
 }
 
 const KIND_OF_COMMAND: Readonly<Record<string, string>> = {

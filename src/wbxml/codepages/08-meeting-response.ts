@@ -12,5 +12,7 @@ export default defineCodePage(8, 'MeetingResponse', {
   UserResponse: [0x0c, ALL],
   Version: [0x0d, ALL],
   InstanceId: [0x0e, ['14.1', '16.0', '16.1']],
+  ProposedStartTime: [0x10, ['16.0', '16.1']],
+  ProposedEndTime: [0x11, ['16.0', '16.1']],
   SendResponse: [0x12, ['16.0', '16.1']],
 });

@@ -53,6 +53,7 @@ describe('HTTP surface (MS-ASHTTP)', () => {
     expect(res.headers['ms-asprotocolversions']).toBe('12.0,12.1,14.0,14.1,16.0,16.1');
     expect(String(res.headers['ms-asprotocolcommands']).split(',').sort()).toEqual(
       [
+        'Find',
         'FolderCreate',
         'FolderDelete',
         'FolderSync',
@@ -60,9 +61,12 @@ describe('HTTP surface (MS-ASHTTP)', () => {
         'GetAttachment',
         'GetItemEstimate',
         'ItemOperations',
+        'MeetingResponse',
         'MoveItems',
         'Ping',
         'Provision',
+        'ResolveRecipients',
+        'Search',
         'SendMail',
         'Settings',
         'SmartForward',
