@@ -72,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       policy: makePolicy(config.provisioning.policy),
       smtpSavesSent: config.smtp.savesSent,
       davPollSeconds: config.davPollSeconds,
+      caldavSchedules: config.caldavSchedules,
     },
     provisioningRequired: config.provisioning.required,
     mailDomain: config.mailDomain,

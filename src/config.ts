@@ -21,6 +21,8 @@ export interface GatewayConfig {
   davUrl: string | undefined;
   /** How often a waiting Ping or Sync polls a calendar or address book (DAV has no push). */
   davPollSeconds: number;
+  /** The CalDAV server sends meeting invitations itself (RFC 6638); else the gateway mails them. */
+  caldavSchedules: boolean;
   /** ManageSieve for out-of-office; empty to disable Oof. */
   sieve: { host: string; port: number } | undefined;
   /** SQLite file (one instance), PostgreSQL URL (several instances), or memory (tests). */
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   smtp: { host: '127.0.0.1', port: 1587, secure: false, savesSent: false },
   davUrl: 'http://127.0.0.1:5232/',
   davPollSeconds: 30,
+  caldavSchedules: false,
   sieve: { host: '127.0.0.1', port: 14190 },
   state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
   provisioning: { required: true, policy: {} },
@@ -105,6 +108,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
     davPollSeconds: r.int('EAS_DAV_POLL_SECONDS', merged.davPollSeconds, 5),
+    caldavSchedules: r.bool('EAS_CALDAV_SCHEDULES', merged.caldavSchedules),
     sieve:
       r.optional('EAS_SIEVE_HOST', merged.sieve?.host) === undefined
         ? undefined

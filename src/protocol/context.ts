@@ -49,6 +49,8 @@ export interface ProtocolSettings {
   readonly smtpSavesSent?: boolean;
   /** How often a waiting Ping or Sync polls CalDAV/CardDAV collections for changes. */
   readonly davPollSeconds?: number;
+  /** The CalDAV server mails meeting invitations itself (RFC 6638); otherwise the gateway does. */
+  readonly caldavSchedules?: boolean;
 }
 
 export interface CommandContext {

@@ -18,6 +18,7 @@ import {
 import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
 import { el, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
+import { mailMeetingChanges } from './meeting-mail.js';
 import { holdsComponent, resourceName, type DavClass, type DavCodec } from './dav-class.js';
 import { failed, SyncStatus, type CollectionResult } from './sync-mail.js';
 import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
@@ -209,6 +210,7 @@ class DavIo {
       this.ctx.signal,
     );
     const id = this.s.added(version);
+    await this.meetingMail(undefined, item.text);
     if (clientId !== '')
       await this.ctx.state.recordClientId(
         this.ctx.device,
@@ -236,7 +238,9 @@ class DavIo {
       return statusOnly('AirSync:Change', serverId, SyncStatus.Conflict);
     }
     const item = this.codec.apply(data, current.text, this.applyOptions);
-    return this.write(id, serverId, name, item.text, current.etag, 'AirSync:Change');
+    const answer = await this.write(id, serverId, name, item.text, current.etag, 'AirSync:Change');
+    if (answer === undefined) await this.meetingMail(current.text, item.text);
+    return answer;
   }
 
   private async delete(serverId: string, instanceId: string | undefined): Promise<WbxmlElement | undefined> {
@@ -251,8 +255,12 @@ class DavIo {
         return undefined;
       }
       const item = this.codec.deleteOccurrence(current.text, instanceId, this.applyOptions);
-      return this.write(id, serverId, name, item.text, current.etag, 'AirSync:Delete');
+      const answer = await this.write(id, serverId, name, item.text, current.etag, 'AirSync:Delete');
+      if (answer === undefined) await this.meetingMail(current.text, item.text);
+      return answer;
     }
+    // The organizer's deletion cancels the meeting for its attendees.
+    const before = this.ref.cls.itemClass === 'Calendar' ? await this.current(name) : undefined;
     try {
       const ifMatch = this.req.options.conflict === 1 && !this.ownEtags.has(name) ? deviceEtag : undefined;
       await this.store.deleteItem(this.ref.key, name, ifMatch, this.ctx.signal);
@@ -267,7 +275,12 @@ class DavIo {
       if (err.kind !== 'not-found') throw err;
     }
     this.s.dropped(id);
+    if (before !== undefined) await this.meetingMail(before.text, undefined);
     return undefined;
+  }
+
+  private async meetingMail(before: string | undefined, after: string | undefined): Promise<void> {
+    if (this.ref.cls.itemClass === 'Calendar') await mailMeetingChanges(this.ctx, before, after);
   }
 
   private async fetch(serverId: string): Promise<WbxmlElement> {

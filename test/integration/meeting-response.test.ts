@@ -136,4 +136,42 @@ describe('MeetingResponse', () => {
     );
     expect(childText(elements(res.body!, 'MeetingResponse:Result')[0]!, 'MeetingResponse:Status')).toBe('2');
   });
+
+  it('mails an invitation to the attendees of a meeting the phone creates', async () => {
+    const d = new MailDevice(gw.app, 'carol', '16.1');
+    await d.onboard();
+    const id = d.folders.get(calendar.name)!;
+    const { syncKey } = await d.initialSync(id);
+    const subject = `Planning ${tag}`;
+    const add = el(
+      'AirSync:Add',
+      el('AirSync:ClientId', `meeting-${tag}`),
+      el(
+        'AirSync:ApplicationData',
+        el('Calendar:StartTime', '20261215T100000Z'),
+        el('Calendar:EndTime', '20261215T110000Z'),
+        el('Calendar:Subject', subject),
+        el('Calendar:MeetingStatus', 1),
+        el(
+          'Calendar:Attendees',
+          el(
+            'Calendar:Attendee',
+            el('Calendar:Email', 'bob@example.test'),
+            el('Calendar:Name', 'Bob Example'),
+            el('Calendar:AttendeeType', 1),
+          ),
+        ),
+      ),
+    );
+    const r = await d.sync([{ syncKey, collectionId: id, commands: [add] }]);
+    expect(childText(r.collections.get(id)!.responses[0]!, 'AirSync:Status')).toBe('1');
+    let found = 0;
+    for (let i = 0; i < 50 && found === 0; i++) {
+      await bobImap.mailboxOpen('INBOX');
+      const hits = await bobImap.search({ subject: `Invitation: ${subject}` }, { uid: true });
+      found = Array.isArray(hits) ? hits.length : 0;
+      if (found === 0) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(found).toBe(1);
+  });
 });
