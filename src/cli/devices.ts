@@ -3,11 +3,14 @@ import { openStateStore } from '../wire.js';
 import type { DeviceRecord } from '../state/types.js';
 import { normaliseUser } from '../http/auth.js';
 import { CliUsageError, type CliIo } from './io.js';
+import type { DavCollectionKind } from '../model/folder-type.js';
+import { writeFolderOptions } from '../sync/folder-options.js';
 
 const USAGE = `usage: eas-gateway devices list [--user <user>]
        eas-gateway devices wipe <user> <deviceId> [--account-only]
        eas-gateway devices remove <user> <deviceId>
-       eas-gateway devices resync <user> <deviceId>`;
+       eas-gateway devices resync <user> <deviceId>
+       eas-gateway devices merge <user> <deviceId> [calendar] [tasks] [contacts]`;
 
 /** Admin commands over the state store the gateway is configured with. */
 export async function devicesCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -44,6 +47,18 @@ export async function devicesCommand(args: readonly string[], io: CliIo): Promis
     } else if (action === 'resync') {
       await state.resetSyncState(ref);
       io.stdout.write(`${deviceId} of ${ref.user} will start over at its next request\n`);
+    } else if (action === 'merge') {
+      const kinds = rest.slice(2);
+      const merge = kinds.filter(
+        (k): k is DavCollectionKind => k === 'calendar' || k === 'tasks' || k === 'contacts',
+      );
+      if (merge.length !== kinds.length) throw new CliUsageError(USAGE);
+      await writeFolderOptions(state, ref, { merge });
+      io.stdout.write(
+        merge.length === 0
+          ? `${deviceId} of ${ref.user} sees every collection as its own folder from its next FolderSync\n`
+          : `${deviceId} of ${ref.user} sees all its ${merge.join(', ')} collections as one folder each from its next FolderSync\n`,
+      );
     } else throw new CliUsageError(USAGE);
     return 0;
   } finally {

@@ -2,7 +2,7 @@ import { BackendError } from '../backends/types.js';
 import { DavSyncState, readDavSnapshot, refreshDav } from '../sync/dav-state.js';
 import { collectionScope, loadKnown } from '../sync/sync-state.js';
 import type { CommandContext } from './context.js';
-import { DAV_CLASSES } from './dav-classes.js';
+import { davItemsFor } from './dav-classes.js';
 import { estimateMail, type Estimate } from './mail-estimate.js';
 import type { ResolvedCollection } from './mail-collection.js';
 
@@ -20,9 +20,9 @@ export async function estimateCollection(
   const known = await loadKnown<unknown>(ctx.state, ctx.device, collectionScope(collectionId), syncKey);
   const snapshot = known && readDavSnapshot(known.snapshot);
   if (snapshot === undefined) return 'invalid-key';
-  const cls = DAV_CLASSES[ref.store];
-  const store = cls?.items(ctx.backends);
-  if (cls === undefined || store === undefined) return 0;
+  const dav = await davItemsFor(ctx, ref);
+  if (dav === undefined) return 0;
+  const { cls, store } = dav;
   const s = new DavSyncState(snapshot);
   try {
     await refreshDav(s, store, ref.key, cls.inWindow ? filterType : 0, ctx.signal);

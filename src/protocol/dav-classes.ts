@@ -3,7 +3,11 @@ import { contactCodec } from '../model/contact/index.js';
 import { filterCutoff } from '../model/filter-type.js';
 import type { DavCollectionKind } from '../model/folder-type.js';
 import { taskCodec } from '../model/task/index.js';
+import type { DavItemStore } from '../backends/types.js';
+import { isMergedKey, MergedItemStore } from '../sync/merged-items.js';
+import type { CommandContext } from './context.js';
 import { INCOMPLETE_TASKS, type DavClass } from './dav-class.js';
+import type { Collection } from './mail-collection.js';
 
 // The DAV-backed item classes by collection kind.
 
@@ -38,3 +42,21 @@ export const DAV_CLASSES: Readonly<Record<DavCollectionKind, DavClass>> = {
     items: (b) => b.contactItems,
   },
 };
+
+/** The class and item store of a DAV folder; a merged folder reads all collections of its kind. */
+export async function davItemsFor(
+  ctx: CommandContext,
+  ref: Collection,
+): Promise<{ cls: DavClass; store: DavItemStore } | undefined> {
+  if (ref.store === 'mail') return undefined;
+  const cls = DAV_CLASSES[ref.store];
+  const store = cls.items(ctx.backends);
+  if (store === undefined) return undefined;
+  if (!isMergedKey(ref.key)) return { cls, store };
+  const source = ref.store === 'contacts' ? ctx.backends.contacts : ctx.backends.calendars;
+  const keys = ((await source?.listCollections(ctx.signal)) ?? [])
+    .filter((c) => c.kind === ref.store)
+    .map((c) => c.key)
+    .sort();
+  return { cls, store: new MergedItemStore(store, keys) };
+}

@@ -33,6 +33,7 @@ export interface DavCollectionRef {
   readonly key: string;
   readonly collectionId: string;
   readonly cls: DavClass;
+  readonly store: DavItemStore;
 }
 
 /** Where a retried Add (same ClientId) finds the item it made. */
@@ -45,8 +46,7 @@ export async function syncDavCollection(
   ctx: CommandContext,
 ): Promise<CollectionResult> {
   const { state, device } = ctx;
-  const store = ref.cls.items(ctx.backends);
-  if (store === undefined) return failed(req.collectionId, SyncStatus.FolderHierarchyChanged);
+  const { store } = ref;
   const scope = collectionScope(req.collectionId);
   if (req.syncKey === INITIAL_SYNC_KEY) {
     await state.resetSyncState(device, scope);

@@ -6,6 +6,7 @@ import {
   type FolderType,
 } from '../model/folder-type.js';
 import type { FolderMapStore } from '../state/types.js';
+import { mergedKey } from './merged-items.js';
 
 /** One folder as FolderSync shows it (MS-ASCMD 2.2.3.186 Add/Update children). */
 export interface FolderEntry {
@@ -52,6 +53,7 @@ export async function listHierarchy(
   backends: UserBackends,
   folderMap: FolderMapStore,
   signal?: AbortSignal,
+  merge: readonly DavCollectionKind[] = [],
 ): Promise<FolderEntry[]> {
   const [mail, calendars, contacts] = await Promise.all([
     backends.mail.listFolders(signal),
@@ -61,7 +63,7 @@ export async function listHierarchy(
   const idOf = (ref: FolderRef): Promise<string> => folderMap.collectionIdFor(user, folderMapKey(ref));
   const out: FolderEntry[] = [];
   for (const f of mail) out.push(await mailEntry(f, idOf));
-  out.push(...(await davEntries([...calendars, ...contacts], idOf)));
+  out.push(...(await davEntries(mergeCollections([...calendars, ...contacts], merge), idOf)));
   return out;
 }
 
@@ -75,13 +77,30 @@ async function mailEntry(f: MailFolder, idOf: (ref: FolderRef) => Promise<string
   };
 }
 
+/** The collections of each merged kind as one, named after the default (first by key) one. */
+function mergeCollections(
+  collections: readonly DavCollection[],
+  merge: readonly DavCollectionKind[],
+): DavCollection[] {
+  const sorted = [...collections].sort(byKey);
+  return sorted.flatMap((c) => {
+    if (!merge.includes(c.kind)) return [c];
+    const first = sorted.find((o) => o.kind === c.kind);
+    return first === c ? [{ ...c, key: mergedKey(c.kind) }] : [];
+  });
+}
+
+function byKey(a: DavCollection, b: DavCollection): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 async function davEntries(
   collections: readonly DavCollection[],
   idOf: (ref: FolderRef) => Promise<string>,
 ): Promise<FolderEntry[]> {
   // The first collection of a kind is the default folder (type 7/8/9), the rest user-created.
   // Ordering by key keeps that choice stable from one FolderSync to the next.
-  const sorted = [...collections].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = [...collections].sort(byKey);
   const seen = new Set<DavCollectionKind>();
   const out: FolderEntry[] = [];
   for (const c of sorted) {

@@ -5,6 +5,7 @@ import type { DavCollection } from '../../src/backends/types.js';
 import { timeZoneBlob } from '../../src/model/calendar/time-zone.js';
 import { ianaZone } from '../../src/model/calendar/zones.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../src/wbxml/index.js';
+import { writeFolderOptions } from '../../src/sync/folder-options.js';
 import { MailDevice } from '../support/mail-sync.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { testEnv } from '../support/test-env.js';
@@ -170,6 +171,16 @@ describe('Calendar Sync over CalDAV', () => {
         'BEGIN:VCALENDAR',
         'VERSION:2.0',
         'PRODID:-//test//EN',
+        // With a bare TZID, Radicale 3.1.8 (vobject) writes its own VTIMEZONE, at +0500 for Kolkata.
+        'BEGIN:VTIMEZONE',
+        'TZID:Asia/Kolkata',
+        'BEGIN:STANDARD',
+        'DTSTART:19700101T000000',
+        'TZOFFSETFROM:+0530',
+        'TZOFFSETTO:+0530',
+        'TZNAME:IST',
+        'END:STANDARD',
+        'END:VTIMEZONE',
         'BEGIN:VEVENT',
         `UID:${uid}`,
         'DTSTAMP:20260101T000000Z',
@@ -320,5 +331,21 @@ describe('Calendar Sync over CalDAV', () => {
     expect(
       elements(child(res.body!, 'Ping:Folders')!, 'Ping:Folder').map((f) => f.children.join('')),
     ).toEqual([id]);
+  });
+
+  it('shows all calendars as one folder to a device set to merge them', async () => {
+    const d = await device('alice', '14.1');
+    await writeFolderOptions(
+      gw.state,
+      { user: 'alice@example.test', deviceId: d.deviceId },
+      { merge: ['calendar'] },
+    );
+    await d.folderSync();
+    expect(d.idsOfType(CALENDAR)).toHaveLength(1);
+    expect(d.idsOfType(USER_CALENDAR)).toHaveLength(0);
+    const { adds } = await d.initialSync(d.idsOfType(CALENDAR)[0]!);
+    const subjects = adds.map((a) => text(a.data, 'Calendar:Subject') ?? '');
+    expect(subjects.some((s) => /standup/i.test(s))).toBe(true); // from /alice/calendar/
+    expect(subjects.some((s) => /sprint/i.test(s))).toBe(true); // from /alice/work/
   });
 });

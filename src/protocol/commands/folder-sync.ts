@@ -8,6 +8,7 @@ import {
   type HierarchyChanges,
 } from '../../sync/hierarchy.js';
 import { commitHierarchy, loadHierarchy } from '../../sync/hierarchy-state.js';
+import { readFolderOptions } from '../../sync/folder-options.js';
 import { defineCommand, type Command } from '../command.js';
 import { ProtocolError } from '../status.js';
 
@@ -40,7 +41,8 @@ const folderSync: Command<{ syncKey: string }, FolderSyncResponse> = {
         return { status: FolderSyncStatus.InvalidSyncKey };
       }
     }
-    const now = await listHierarchy(ctx.principal.id, ctx.backends, state, ctx.signal);
+    const { merge } = await readFolderOptions(state, device);
+    const now = await listHierarchy(ctx.principal.id, ctx.backends, state, ctx.signal, merge);
     const changes = diffHierarchy(known?.snapshot ?? {}, now);
     const empty = changes.adds.length + changes.updates.length + changes.deletes.length === 0;
     // Nothing new for a device that has our latest answer: keep its key (no state to write).

@@ -5,7 +5,7 @@ import { el, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection, type Collection } from '../mail-collection.js';
-import { DAV_CLASSES } from '../dav-classes.js';
+import { davItemsFor } from '../dav-classes.js';
 import { syncDavCollection } from '../sync-dav.js';
 import { waitForChanges, watchedFolders, type WatchedFolders } from '../change-wait.js';
 import {
@@ -126,9 +126,14 @@ async function syncCollection(
   try {
     if (ref.store === 'mail')
       return await syncMailCollection(c, { key: ref.key, collectionId: c.collectionId }, windowSize, ctx);
-    const cls = DAV_CLASSES[ref.store];
-    if (cls !== undefined && cls.items(ctx.backends) !== undefined)
-      return await syncDavCollection(c, { key: ref.key, collectionId: c.collectionId, cls }, windowSize, ctx);
+    const dav = await davItemsFor(ctx, ref);
+    if (dav !== undefined)
+      return await syncDavCollection(
+        c,
+        { key: ref.key, collectionId: c.collectionId, ...dav },
+        windowSize,
+        ctx,
+      );
     return await syncEmptyCollection(c, ctx);
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
