@@ -23,6 +23,8 @@ export interface GatewayConfig {
   davPollSeconds: number;
   /** The CalDAV server sends meeting invitations itself (RFC 6638); else the gateway mails them. */
   caldavSchedules: boolean;
+  /** The global address list: a shared CardDAV address book read with its own login. */
+  gal: { url: string; user: string; password: string } | undefined;
   /** ManageSieve for out-of-office; empty to disable Oof. */
   sieve: { host: string; port: number } | undefined;
   /** SQLite file (one instance), PostgreSQL URL (several instances), or memory (tests). */
@@ -52,6 +54,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   davUrl: 'http://127.0.0.1:5232/',
   davPollSeconds: 30,
   caldavSchedules: false,
+  gal: { url: 'http://127.0.0.1:5232/directory/gal/', user: 'directory', password: 'password' },
   sieve: { host: '127.0.0.1', port: 14190 },
   state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
   provisioning: { required: true, policy: {} },
@@ -109,6 +112,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
     davPollSeconds: r.int('EAS_DAV_POLL_SECONDS', merged.davPollSeconds, 5),
     caldavSchedules: r.bool('EAS_CALDAV_SCHEDULES', merged.caldavSchedules),
+    gal:
+      r.optional('EAS_GAL_URL', merged.gal?.url) === undefined
+        ? undefined
+        : {
+            url: r.str('EAS_GAL_URL', merged.gal?.url ?? ''),
+            user: r.str('EAS_GAL_USER', merged.gal?.user ?? ''),
+            password: r.str('EAS_GAL_PASSWORD', merged.gal?.password ?? ''),
+          },
     sieve:
       r.optional('EAS_SIEVE_HOST', merged.sieve?.host) === undefined
         ? undefined

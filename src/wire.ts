@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { DavCollectionStore } from './backends/dav/index.js';
+import { CardDavDirectory } from './backends/dav/directory.js';
 import {
   ImapChangeFeed,
   ImapMailStore,
@@ -35,6 +36,8 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
     tls: { rejectUnauthorized: config.imap.rejectUnauthorized },
     logger: logger?.child({ component: 'imap' }),
   };
+  // One GAL for everybody, read with its own login (shared by all users' requests).
+  const directory = config.gal === undefined ? undefined : new CardDavDirectory(config.gal);
   const open = (credentials: Credentials): UserBackends => {
     const mail = new ImapMailStore(imap, credentials);
     const mailChanges = new ImapChangeFeed(imap, credentials);
@@ -72,6 +75,8 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
       calendarItems: calendars,
       contacts,
       contactItems: contacts,
+      mailSearch: mail,
+      directory,
       oof,
       mailChanges,
       submitter,

@@ -18,6 +18,7 @@ import {
 import type { DavCollectionKind } from '../../src/model/folder-type.js';
 import type { OofSettings } from '../../src/model/oof.js';
 import { bodyFetchKey, type BodyFetch, type MailMessage } from '../../src/model/mail-message.js';
+import type { Directory, MailSearchHit, MailSearchQuery } from '../../src/backends/types.js';
 
 /** A stored message of the fake: enough to answer every MessageStore call. */
 export interface FakeMessage {
@@ -245,6 +246,23 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
     const subject = /^Subject: (.*)$/m.exec(Buffer.from(raw).toString())?.[1] ?? '';
     return this.deliver(folderKey, subject, { flags: [...flags] });
   }
+  /** MailSearch as IMAP would answer it: every word in subject or body, dates on internalDate. */
+  async searchMail(query: MailSearchQuery): Promise<MailSearchHit[]> {
+    const words = (query.freeText ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const hits: MailSearchHit[] = [];
+    for (const folderKey of query.folderKeys) {
+      if (!this.boxes.has(folderKey) && !this.folders.some((f) => f.key === folderKey)) continue;
+      if (folderKey === 'virtual:outbox') continue;
+      for (const m of this.box(folderKey).messages) {
+        const text = `${m.subject}\n${m.body}`.toLowerCase();
+        if (!words.every((w) => text.includes(w))) continue;
+        if (query.receivedAfter && m.internalDate < query.receivedAfter) continue;
+        if (query.receivedBefore && m.internalDate >= query.receivedBefore) continue;
+        hits.push({ folderKey, uid: m.uid, received: m.internalDate });
+      }
+    }
+    return hits.sort((a, b) => b.received.getTime() - a.received.getTime() || b.uid - a.uid);
+  }
 }
 
 function flagsOf(m: FakeMessage): MessageFlags {
@@ -346,4 +364,25 @@ export function fakeBackends(): FakeWorld {
     async close() {},
   };
   return world;
+}
+
+/** A GAL of vCards, searched like CardDavDirectory: FN, EMAIL or NICKNAME contains the text. */
+export class FakeDirectory implements Directory {
+  constructor(public cards: string[] = []) {}
+  async search(query: string, limit: number): Promise<{ entries: string[]; total: number }> {
+    const q = query.trim().toLowerCase();
+    const field = (card: string, name: string): string[] =>
+      [...card.matchAll(new RegExp(`^${name}[;:][^\\n]*`, 'gim'))].map((m) =>
+        m[0].slice(m[0].indexOf(':') + 1),
+      );
+    const found =
+      q === ''
+        ? []
+        : this.cards.filter((c) =>
+            ['FN', 'EMAIL', 'NICKNAME'].some((n) => field(c, n).some((v) => v.toLowerCase().includes(q))),
+          );
+    const fn = (c: string): string => field(c, 'FN')[0] ?? '';
+    found.sort((a, b) => fn(a).localeCompare(fn(b)));
+    return { entries: found.slice(0, limit), total: found.length };
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import type { Backends } from '../../src/backends/types.js';
+import type { Backends, Credentials, UserBackends } from '../../src/backends/types.js';
 import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
 import type { StateStore } from '../../src/state/types.js';
 import { createBackends, openStateStore } from '../../src/wire.js';
@@ -18,10 +18,15 @@ export interface RealGateway {
 
 /**
  * The gateway over the real test servers (Dovecot IMAP and submission) with a fresh SQLite state
- * store, not listening; `smtpPort` overrides the submission port (1 for "nothing listens").
+ * store, not listening; `smtpPort` overrides the submission port (1 for "nothing listens");
+ * `userBackends` may add to what each user's requests reach (e.g. a directory).
  */
 export async function realGateway(
-  options: { smtpPort?: number; davPollSeconds?: number } = {},
+  options: {
+    smtpPort?: number;
+    davPollSeconds?: number;
+    userBackends?: (base: UserBackends, credentials: Credentials) => UserBackends;
+  } = {},
 ): Promise<RealGateway> {
   const env = testEnv();
   const config: GatewayConfig = {
@@ -29,11 +34,17 @@ export async function realGateway(
     imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
     smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: options.smtpPort ?? env.submissionPort },
     davUrl: `http://${env.host}:${env.davPort}/`,
+    gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
     davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
   };
   const state = await openStateStore(config);
-  const backends = createBackends(config);
+  const created = createBackends(config);
+  const extend = options.userBackends;
+  const backends: Backends =
+    extend === undefined
+      ? created
+      : { ...created, forUser: (credentials) => extend(created.forUser(credentials), credentials) };
   const { fastify: app } = await buildApp({ config, backends, state });
   await app.ready();
   return {

@@ -6,6 +6,9 @@ import {
   type MailboxDelta,
   type MailboxState,
   type MailFolder,
+  type MailSearch,
+  type MailSearchHit,
+  type MailSearchQuery,
   type MailStore,
   type MessageFlags,
   type MessageStore,
@@ -16,6 +19,7 @@ import { kindOfImapError } from './errors.js';
 import { OUTBOX_KEY } from './folder-list.js';
 import { FolderTree } from './folder-tree.js';
 import { listMailboxes } from './list-mailboxes.js';
+import { newestFirst, searchFolder } from './mail-search.js';
 import * as messages from './messages.js';
 
 // Reads may run again on a fresh connection after the server dropped the first; writes may not.
@@ -26,7 +30,7 @@ const WRITE = {};
 const OUTBOX_STATE: MailboxState = { uidValidity: 1, uidNext: 1, highestModseq: 1n, messages: 0 };
 
 /** One user's mailbox over one reused IMAP connection; call `close()` when done. */
-export class ImapMailStore implements MailStore, MessageStore {
+export class ImapMailStore implements MailStore, MessageStore, MailSearch {
   readonly #connection: ImapConnection;
   /** Folder key → mailbox path, refreshed by a LIST when a key is unknown or a path went stale. */
   #paths = new Map<string, string>();
@@ -203,6 +207,26 @@ export class ImapMailStore implements MailStore, MessageStore {
         return result.uid;
       }),
     );
+  }
+
+  /** One UID SEARCH per folder (see mail-search.ts); the Outbox holds nothing to find. */
+  async searchMail(query: MailSearchQuery, signal?: AbortSignal): Promise<MailSearchHit[]> {
+    const hits: MailSearchHit[] = [];
+    for (const folderKey of query.folderKeys) {
+      if (folderKey === OUTBOX_KEY) continue;
+      let found;
+      try {
+        found = await this.#inMailbox('SEARCH', folderKey, signal, READ, (client) =>
+          searchFolder(client, query),
+        );
+      } catch (err) {
+        // A folder deleted while a search over several runs has nothing to find; alone, it is an error.
+        if (query.folderKeys.length > 1 && err instanceof BackendError && err.kind === 'not-found') continue;
+        throw err;
+      }
+      hits.push(...found.map((h) => ({ folderKey, ...h })));
+    }
+    return newestFirst(hits);
   }
 
   close(): Promise<void> {

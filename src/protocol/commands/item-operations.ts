@@ -2,6 +2,7 @@ import { BackendError } from '../../backends/types.js';
 import { parseItemServerId } from '../../model/server-id.js';
 import { renderEmailItems } from '../../sync/mail-items.js';
 import { child, childText, el, isElement, type WbxmlElement } from '../../wbxml/index.js';
+import { itemOfLongId } from '../search-mailbox.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
@@ -73,10 +74,14 @@ function parseOperation(e: WbxmlElement): Operation {
       range: range === undefined ? undefined : parseRange(range),
     };
   }
+  // MS-ASCMD 2.2.3.98.2: a Search result is fetched by its LongId alone.
+  const longId = childText(e, 'Search:LongId');
+  const found = longId === undefined ? undefined : itemOfLongId(longId);
+  if (found !== undefined) return { kind: 'fetch-item', ...found, options: options ? [options] : [] };
   const collectionId = childText(e, 'AirSync:CollectionId');
   const serverId = childText(e, 'AirSync:ServerId');
   if (collectionId === undefined || serverId === undefined) {
-    // LongId (Search results) and document library links are not offered by this server.
+    // Document library links are not offered by this server.
     return {
       kind: 'unsupported-fetch',
       echo: e.children
