@@ -1,4 +1,5 @@
 import ICAL from 'ical.js';
+import { ianaZone, toUtc } from '../model/calendar/zones.js';
 
 // Free/busy of a calendar for ResolveRecipients Availability: events (recurrences expanded by
 // ical.js, exceptions applied) become busy intervals, merged into one digit per 30 minutes.
@@ -124,40 +125,18 @@ function instantOf(t: Time): number {
   return t.toUnixTime() * 1000;
 }
 
+/** A floating time named by an IANA TZID without VTIMEZONE, through the calendar model's zones. */
 function ianaInstant(tzid: string, t: Time): number | undefined {
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: tzid,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-  } catch {
-    return undefined;
-  }
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  // The zone's offset at the wall-clock time read as UTC, then once more at the corrected instant.
-  let guess = wall;
-  for (let i = 0; i < 2; i++) guess = wall - offsetAt(format, guess);
-  return guess;
-}
-
-function offsetAt(format: Intl.DateTimeFormat, instant: number): number {
-  const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - Math.floor(instant / 1000) * 1000;
+  const zone = ianaZone(tzid);
+  if (zone === undefined) return undefined;
+  return toUtc(zone, {
+    year: t.year,
+    month: t.month,
+    day: t.day,
+    hour: t.hour,
+    minute: t.minute,
+    second: t.second,
+  });
 }
 
 /**
