@@ -1,9 +1,10 @@
-import { createCalendarCodec } from '../model/calendar/index.js';
+import { calendarCodec, createCalendarCodec } from '../model/calendar/index.js';
 import { contactCodec } from '../model/contact/index.js';
 import { filterCutoff } from '../model/filter-type.js';
 import type { DavCollectionKind } from '../model/folder-type.js';
 import { taskCodec } from '../model/task/index.js';
 import type { DavItemStore } from '../backends/types.js';
+import { byKey } from '../sync/hierarchy.js';
 import { isMergedKey, MergedItemStore } from '../sync/merged-items.js';
 import type { CommandContext } from './context.js';
 import { INCOMPLETE_TASKS, type DavClass } from './dav-class.js';
@@ -23,7 +24,7 @@ export const DAV_CLASSES: Readonly<Record<DavCollectionKind, DavClass>> = {
     items: (b) => b.calendarItems,
     inWindow: (source, filterType, now) => {
       const since = filterCutoff(filterType, now);
-      return since === undefined || createCalendarCodec().occursSince(source, since);
+      return since === undefined || calendarCodec.occursSince(source, since);
     },
   },
   tasks: {
@@ -56,7 +57,7 @@ export async function davItemsFor(
   const source = ref.store === 'contacts' ? ctx.backends.contacts : ctx.backends.calendars;
   const keys = ((await source?.listCollections(ctx.signal)) ?? [])
     .filter((c) => c.kind === ref.store)
-    .map((c) => c.key)
-    .sort();
+    .sort(byKey)
+    .map((c) => c.key);
   return { cls, store: new MergedItemStore(store, keys) };
 }

@@ -7,7 +7,6 @@ import {
   type ItemRenderOptions,
 } from '../model/item-codec.js';
 import { itemServerId, parseItemServerId } from '../model/server-id.js';
-import { INITIAL_SYNC_KEY } from '../model/sync-key.js';
 import {
   bootstrapDavSnapshot,
   DavSyncState,
@@ -15,12 +14,19 @@ import {
   refreshDav,
   type DavSnapshot,
 } from '../sync/dav-state.js';
-import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
+import { collectionScope, loadKnown } from '../sync/sync-state.js';
 import { el, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
 import { mailMeetingChanges } from './meeting-mail.js';
 import { holdsComponent, resourceName, type DavClass, type DavCodec } from './dav-class.js';
-import { failed, SyncStatus, type CollectionResult } from './sync-mail.js';
+import {
+  closeCollection,
+  countSent,
+  openCollection,
+  statusOnly,
+  SyncStatus,
+  type CollectionResult,
+} from './sync-collection.js';
 import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
 import { versionByte } from './version.js';
 
@@ -45,26 +51,16 @@ export async function syncDavCollection(
   windowSize: number,
   ctx: CommandContext,
 ): Promise<CollectionResult> {
-  const { state, device } = ctx;
   const { store } = ref;
-  const scope = collectionScope(req.collectionId);
-  if (req.syncKey === INITIAL_SYNC_KEY) {
-    await state.resetSyncState(device, scope);
-    const syncKey = await commitKnown(state, device, scope, null, bootstrapDavSnapshot());
-    return { ...failed(req.collectionId, SyncStatus.Success), syncKey, keyChanged: true };
-  }
-  const known = await loadKnown<unknown>(state, device, scope, req.syncKey);
-  const snapshot = known && readDavSnapshot(known.snapshot);
-  if (known === undefined || snapshot === undefined) {
-    ctx.log.info({ collectionId: req.collectionId, syncKey: req.syncKey }, 'Sync with an unknown SyncKey');
-    return failed(req.collectionId, SyncStatus.InvalidSyncKey);
-  }
+  const opened = await openCollection(req, ctx, bootstrapDavSnapshot, readDavSnapshot);
+  if (opened.done) return opened.done;
+  const { known, snapshot } = opened;
   const s = new DavSyncState(snapshot);
   const before = JSON.stringify(s.snapshot());
   // A replay: the device lost our last answer. ETags our last answer wrote are ours, not conflicts.
   const ownEtags =
     known.which === 'previous' && known.currentKey !== undefined
-      ? await etagsOf(ctx, scope, known.currentKey)
+      ? await etagsOf(ctx, collectionScope(req.collectionId), known.currentKey)
       : new Map<string, string>();
   const io = new DavIo(ref, store, s, ownEtags, req, ctx);
 
@@ -79,26 +75,13 @@ export async function syncDavCollection(
     countSent(ref.cls.itemClass, commands, ctx);
   }
 
-  const unchanged = JSON.stringify(s.snapshot()) === before;
-  if (
-    unchanged &&
-    commands.length === 0 &&
-    responses.length === 0 &&
-    known.which === 'current' &&
-    req.commands.length === 0
-  ) {
-    return { ...failed(req.collectionId, SyncStatus.Success), syncKey: known.syncKey, moreAvailable };
-  }
-  const syncKey = await commitKnown(state, device, scope, known, s.snapshot() satisfies DavSnapshot);
-  return {
-    collectionId: req.collectionId,
-    status: SyncStatus.Success,
-    syncKey,
-    keyChanged: true,
-    moreAvailable,
-    commands,
-    responses,
-  };
+  return closeCollection(
+    req,
+    ctx,
+    known,
+    { snapshot: s.snapshot() satisfies DavSnapshot, unchanged: JSON.stringify(s.snapshot()) === before },
+    { commands, responses, moreAvailable },
+  );
 }
 
 async function etagsOf(ctx: CommandContext, scope: string, syncKey: string): Promise<Map<string, string>> {
@@ -410,10 +393,6 @@ const TAG_OF_KIND = {
   fetch: 'AirSync:Fetch',
 } as const;
 
-function statusOnly(tag: string, serverId: string, status: number): WbxmlElement {
-  return el(tag as 'AirSync:Change', el('AirSync:ServerId', serverId), el('AirSync:Status', status));
-}
-
 /** The Sync Status of one item that failed, or undefined when the whole collection must fail. */
 function statusOfItemError(err: unknown): number | undefined {
   if (err instanceof ItemDataError) return SyncStatus.ConversionError;
@@ -435,20 +414,4 @@ function parseRemembered(value: string): { id: number; name: string; etag: strin
     // Not ours: treated as unknown.
   }
   return undefined;
-}
-
-const KIND_OF_COMMAND: Readonly<Record<string, string>> = {
-  'AirSync:Add': 'add',
-  'AirSync:Change': 'change',
-  'AirSync:Delete': 'delete',
-  'AirSync:SoftDelete': 'softdelete',
-};
-
-function countSent(itemClass: string, commands: readonly WbxmlElement[], ctx: CommandContext): void {
-  const counts = new Map<string, number>();
-  for (const c of commands) {
-    const kind = KIND_OF_COMMAND[c.tag];
-    if (kind !== undefined) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  }
-  for (const [kind, n] of counts) ctx.metrics?.itemsSent(itemClass, kind, n);
 }

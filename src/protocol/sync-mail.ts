@@ -9,7 +9,6 @@ import {
 import { draftFieldsOf, draftToMime, editsDraft, mergeDraft, type DraftFields } from '../model/draft-mime.js';
 import { OutgoingMessageError, prepareOutgoing } from '../model/outgoing.js';
 import { itemServerId, parseItemServerId } from '../model/server-id.js';
-import { INITIAL_SYNC_KEY } from '../model/sync-key.js';
 import { UidSet } from '../model/uid-set.js';
 import { renderEmailFlagChanges, renderEmailItems, type RenderedEmail } from '../sync/mail-items.js';
 import {
@@ -21,7 +20,7 @@ import {
   type MailSnapshot,
 } from '../sync/mail-state.js';
 import { applyMoveNotes } from '../sync/moved-items.js';
-import { collectionScope, commitKnown, loadKnown } from '../sync/sync-state.js';
+import { collectionScope } from '../sync/sync-state.js';
 import { childText, el, text, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
 import type { ClientCommand, SyncCollectionRequest } from './sync-request.js';
@@ -29,44 +28,22 @@ import type { ItemOptions } from './sync-options.js';
 import { atLeast, versionByte } from './version.js';
 import { fileInSent, submitMessage } from './mail-submission.js';
 import { CommonStatus, EasError } from './status.js';
+import {
+  closeCollection,
+  countSent,
+  failed,
+  openCollection,
+  statusOnly,
+  SyncStatus,
+  type CollectionResult,
+} from './sync-collection.js';
 
 // One Email collection of a Sync request (MS-ASCMD 2.2.1.21, MS-ASEMAIL): the device's own
 // changes first, then the server's, and the new state committed only once the answer is built.
 
-// MS-ASCMD 2.2.3.177.17 Status in Sync.
-export const SyncStatus = {
-  Success: 1,
-  InvalidSyncKey: 3,
-  ProtocolError: 4,
-  ServerError: 5,
-  ConversionError: 6,
-  Conflict: 7,
-  ObjectNotFound: 8,
-  FolderHierarchyChanged: 12,
-  IncompleteRequest: 13,
-  InvalidWaitOrHeartbeat: 14,
-  TooManyCollections: 15,
-  Retry: 16,
-} as const;
-
-export interface CollectionResult {
-  readonly collectionId: string;
-  readonly status: number;
-  readonly syncKey?: string;
-  /** Whether syncKey is new: a response where no key moved and nothing is said may be empty. */
-  readonly keyChanged: boolean;
-  readonly moreAvailable: boolean;
-  readonly commands: readonly WbxmlElement[];
-  readonly responses: readonly WbxmlElement[];
-}
-
 export interface MailFolderRef {
   readonly key: string;
   readonly collectionId: string;
-}
-
-export function failed(collectionId: string, status: number): CollectionResult {
-  return { collectionId, status, keyChanged: false, moreAvailable: false, commands: [], responses: [] };
 }
 
 export async function syncMailCollection(
@@ -76,22 +53,11 @@ export async function syncMailCollection(
   ctx: CommandContext,
 ): Promise<CollectionResult> {
   const { state, device } = ctx;
-  const scope = collectionScope(req.collectionId);
-  if (req.syncKey === INITIAL_SYNC_KEY) {
-    // MS-ASCMD 2.2.3.181.4: SyncKey 0 only starts the state; items follow with the next key.
-    await state.resetSyncState(device, scope);
-    const syncKey = await commitKnown(state, device, scope, null, bootstrapSnapshot());
-    return { ...failed(req.collectionId, SyncStatus.Success), syncKey, keyChanged: true };
-  }
-  const known = await loadKnown<unknown>(state, device, scope, req.syncKey);
-  const snapshot = known && readSnapshot(known.snapshot);
-  if (known === undefined || snapshot === undefined) {
-    ctx.log.info({ collectionId: req.collectionId, syncKey: req.syncKey }, 'Sync with an unknown SyncKey');
-    return failed(req.collectionId, SyncStatus.InvalidSyncKey);
-  }
+  const opened = await openCollection(req, ctx, bootstrapSnapshot, readSnapshot);
+  if (opened.done) return opened.done;
+  const { known, snapshot } = opened;
   const s = new MailSyncState(snapshot);
   const before = JSON.stringify(s.snapshot());
-  const replay = known.which === 'previous';
   const store = ctx.backends.mail;
   const render = renderOptionsFor(req.options, req.collectionId, ctx);
 
@@ -109,7 +75,7 @@ export async function syncMailCollection(
     ) {
       // The folder was recreated (UIDVALIDITY): only this collection starts over.
       ctx.log.warn({ collectionId: req.collectionId }, 'UIDVALIDITY changed; the device must resync');
-      await state.resetSyncState(device, scope);
+      await state.resetSyncState(device, collectionScope(req.collectionId));
       return failed(req.collectionId, SyncStatus.InvalidSyncKey);
     }
     await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
@@ -117,24 +83,17 @@ export async function syncMailCollection(
     const rendered = await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx);
     moreAvailable = window.moreAvailable || rendered.deferred;
     commands.push(...rendered.commands);
-    countSent(rendered.commands, ctx);
+    countSent('Email', rendered.commands, ctx);
   }
 
   s.releaseLaterDeletes();
-  const unchanged = JSON.stringify(s.snapshot()) === before;
-  if (unchanged && commands.length === 0 && responses.length === 0 && !replay && req.commands.length === 0) {
-    return { ...failed(req.collectionId, SyncStatus.Success), syncKey: known.syncKey, moreAvailable };
-  }
-  const syncKey = await commitKnown(state, device, scope, known, s.snapshot() satisfies MailSnapshot);
-  return {
-    collectionId: req.collectionId,
-    status: SyncStatus.Success,
-    syncKey,
-    keyChanged: true,
-    moreAvailable,
-    commands,
-    responses,
-  };
+  return closeCollection(
+    req,
+    ctx,
+    known,
+    { snapshot: s.snapshot() satisfies MailSnapshot, unchanged: JSON.stringify(s.snapshot()) === before },
+    { commands, responses, moreAvailable },
+  );
 }
 
 /** Render options per message: FileReferences name the item, so each message gets its own. */
@@ -241,22 +200,6 @@ async function renderWithinBudget(
     for (const uid of chunk) done.add(uid);
   }
   return { items, done };
-}
-
-const KIND_OF_COMMAND: Readonly<Record<string, string>> = {
-  'AirSync:Add': 'add',
-  'AirSync:Change': 'change',
-  'AirSync:Delete': 'delete',
-  'AirSync:SoftDelete': 'softdelete',
-};
-
-function countSent(commands: readonly WbxmlElement[], ctx: CommandContext): void {
-  const counts = new Map<string, number>();
-  for (const c of commands) {
-    const kind = KIND_OF_COMMAND[c.tag];
-    if (kind !== undefined) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  }
-  for (const [kind, n] of counts) ctx.metrics?.itemsSent('Email', kind, n);
 }
 
 // --- the device's own changes -------------------------------------------------------------------
@@ -510,14 +453,6 @@ async function applyFetches(
       el('AirSync:ApplicationData', item.fields),
     );
   });
-}
-
-function statusOnly(
-  tag: 'AirSync:Change' | 'AirSync:Delete' | 'AirSync:Fetch',
-  serverId: string,
-  status: number,
-): WbxmlElement {
-  return el(tag, el('AirSync:ServerId', serverId), el('AirSync:Status', status));
 }
 
 /** Backend failures a collection reports with its own Status, leaving its state where it was. */

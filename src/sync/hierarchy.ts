@@ -90,7 +90,8 @@ function mergeCollections(
   });
 }
 
-function byKey(a: DavCollection, b: DavCollection): number {
+/** The order that makes the first collection of a kind its default folder (type 7/8/9). */
+export function byKey(a: DavCollection, b: DavCollection): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 

@@ -9,6 +9,7 @@ import type { MimePart } from '../../model/mail-message.js';
 import { prepareOutgoing } from '../../model/outgoing.js';
 import { parseItemServerId } from '../../model/server-id.js';
 import { readDavSnapshot } from '../../sync/dav-state.js';
+import { byKey } from '../../sync/hierarchy.js';
 import { collectionScope, loadKnown } from '../../sync/sync-state.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
@@ -248,9 +249,7 @@ async function defaultCalendar(
 ): Promise<{ key: string; store: DavItemStore } | undefined> {
   const store = ctx.backends.calendarItems;
   const collections = (await ctx.backends.calendars?.listCollections(ctx.signal)) ?? [];
-  const first = collections
-    .filter((c) => c.kind === 'calendar')
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))[0];
+  const first = collections.filter((c) => c.kind === 'calendar').sort(byKey)[0];
   return store && first ? { key: first.key, store } : undefined;
 }
 

@@ -15,13 +15,8 @@ import {
   type CachedRequest,
   type LastSyncKey,
 } from '../sync-cache.js';
-import {
-  failed,
-  statusOfBackendError,
-  syncMailCollection,
-  SyncStatus,
-  type CollectionResult,
-} from '../sync-mail.js';
+import { failed, SyncStatus, type CollectionResult } from '../sync-collection.js';
+import { statusOfBackendError, syncMailCollection } from '../sync-mail.js';
 import {
   DEFAULT_WINDOW_SIZE,
   parseSyncRequest,
