@@ -163,6 +163,9 @@ export class MailSyncState {
   /** Whether the message's flags moved on the server since the device was last told about it. */
   changedOnServer(m: MessageFlags): boolean {
     if (this.changes.has(m.uid)) return true;
+    // A message this folder's Sync never sent (the device has it from its own MoveItems) has no
+    // earlier version of ours the device's change could overwrite.
+    if (!this.known.has(m.uid)) return false;
     if (m.modseq !== undefined && this.modseq !== undefined) {
       return m.modseq > this.modseq && this.echo.get(m.uid) !== m.modseq;
     }

@@ -68,6 +68,18 @@ for (const modseqs of [true, false]) {
       expect(takeWindow(t, 100).changes).toEqual([]);
     });
 
+    it('sees no conflict on a message the device has only from its own MoveItems', async () => {
+      const { mail, s } = setup(3);
+      await refresh(s, mail, INBOX, 0, NOW);
+      takeWindow(s, 100);
+      const t = roundTrip(s);
+      const movedIn = mail.deliver(INBOX, 'moved here by the device');
+      const [flags] = (await mail.listFlags(INBOX, String(movedIn))).messages;
+      expect(t.changedOnServer(flags!)).toBe(false);
+      const [known] = (await mail.listFlags(INBOX, '2')).messages;
+      expect(t.changedOnServer(known!)).toBe(false);
+    });
+
     it('takes mail out of a narrower window with SoftDelete', async () => {
       const { mail, s } = setup(0);
       mail.deliver(INBOX, 'old', { date: new Date('2026-10-01T00:00:00Z') });
