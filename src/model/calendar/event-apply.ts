@@ -249,8 +249,12 @@ function applyText(
 /** MS-ASCAL 2.2.2.38 Reminder: minutes before the start, as the first start-relative VALARM. */
 function applyReminder(comp: Component, ad: WbxmlElement): void {
   const minutes = intChild(ad, 'Calendar:Reminder', 0, 10_000_000);
-  if (minutes === undefined) return;
   const current = firstReminder(comp);
+  // An empty <Reminder/> (iOS, for "no alert") takes the reminder away.
+  if (minutes === undefined) {
+    if (current && childText(ad, 'Calendar:Reminder')?.trim() === '') comp.removeSubcomponent(current.alarm);
+    return;
+  }
   if (current?.minutes === minutes) return;
   if (current) {
     current.alarm.removeAllProperties('trigger');
@@ -343,6 +347,15 @@ function applyStatusFields(
 export function applyRecurrence(ctx: ApplyContext, master: Component, ad: WbxmlElement): boolean {
   const e = child(ad, 'Calendar:Recurrence');
   if (!e) return false;
+  // iOS sends an empty <Recurrence/> for an event that does not repeat: a series it was becomes a
+  // single event, without the exceptions that belonged to the series.
+  if (elements(e).length === 0) {
+    if (!master.hasProperty('rrule') && !master.hasProperty('rdate')) return false;
+    for (const p of ['rrule', 'rdate', 'exdate']) master.removeAllProperties(p);
+    for (const o of ctx.cal.getAllSubcomponents('vevent'))
+      if (o !== master && o.hasProperty('recurrence-id')) ctx.cal.removeSubcomponent(o);
+    return true;
+  }
   const sent = parseRecurrence(e, CALENDAR_RECURRENCE);
   const view = viewOf(ctx, master);
   const rendered = recurrenceOf(master, view);

@@ -316,6 +316,11 @@ function applyReminder(todo: Component, ad: WbxmlElement, before: TaskView): voi
 function applyTaskRecurrence(cal: Component, todo: Component, ad: WbxmlElement, before: TaskView): void {
   const e = child(ad, 'Tasks:Recurrence');
   if (!e) return;
+  // An empty <Recurrence/> says the task does not repeat (as iOS writes it for events).
+  if (elements(e).length === 0) {
+    todo.removeAllProperties('rrule');
+    return;
+  }
   const sent = parseRecurrence(e, TASKS_RECURRENCE);
   const flag = (tag: TagRef): boolean | undefined => {
     const t = childText(e, tag)?.trim();

@@ -342,6 +342,35 @@ describe('calendar round trips', () => {
     expect(calendarCodec.apply(back, stored.text, applyOptions(161)).text).toBe(stored.text);
   });
 
+  it('reads iOS’s empty Reminder, Attendees and Recurrence as "none" (shared/reference-traces)', () => {
+    const ios = (...more: ReturnType<typeof el>[]) =>
+      appData(
+        el('Calendar:Timezone', text(render(WEEKLY, 161), 'Calendar:Timezone')!),
+        el('Calendar:AllDayEvent', 0),
+        el('Calendar:BusyStatus', 2),
+        el('Calendar:EndTime', '20260822T120000Z'),
+        el('AirSyncBase:Location'),
+        el('Calendar:Reminder'),
+        el('Calendar:Sensitivity', 0),
+        el('Calendar:Subject', 'Test2'),
+        el('Calendar:StartTime', '20260822T100000Z'),
+        el('Calendar:ClientUid', '414E89DDBEEB47F29EB88E957211BE6B0.32'),
+        el('Calendar:MeetingStatus', 0),
+        el('Calendar:Attendees'),
+        el('Calendar:Recurrence'),
+        ...more,
+      );
+    const added = calendarCodec.apply(ios(), undefined, applyOptions(161));
+    const lines = semanticLines(added.text);
+    expect(lines).toContain('DTSTART;TZID=Europe/Berlin:20260822T120000');
+    const event = (ics: string): string => ics.slice(ics.indexOf('BEGIN:VEVENT'));
+    expect(event(added.text)).not.toMatch(/RRULE|VALARM|ATTENDEE/);
+    // The same on a Change of the weekly series: no repeat, no alert.
+    const changed = calendarCodec.apply(ios(), WEEKLY, applyOptions(161)).text;
+    expect(event(changed)).not.toMatch(/RRULE|EXDATE|RECURRENCE-ID|TRIGGER:-PT/);
+    expect(semanticLines(changed)).toContain('SUMMARY:Test2');
+  });
+
   it('applies 12.x-14.x Exceptions: deleted → EXDATE, modified → RECURRENCE-ID override', () => {
     const ad = render(WEEKLY, 141);
     const exceptions = el(
