@@ -8,7 +8,8 @@ import {
   type TraceExchange,
   type TraceMeta,
 } from '../trace/format.js';
-import { isElement, toXml, type TagRef, type WbxmlElement } from '../wbxml/index.js';
+import { redact, redactedBody } from '../trace/redact.js';
+import { toXml, type WbxmlElement } from '../wbxml/index.js';
 import type { EasQuery } from './query.js';
 
 export interface CaptureConfig {
@@ -21,18 +22,6 @@ export interface CaptureConfig {
   redactBodies: boolean;
 }
 
-// Secrets never reach a trace; bodies only when the operator allows it.
-const SECRETS = new Set<string>([
-  'Settings:Password',
-  'Search:Password',
-  'ItemOperations:Password',
-] satisfies TagRef[]);
-const BODIES = new Set<string>([
-  'AirSyncBase:Data',
-  'ComposeMail:Mime',
-  'Email:Body',
-  'Email:MIMEData',
-] satisfies TagRef[]);
 const KEPT_HEADERS = ['MS-ASProtocolVersion', 'X-MS-PolicyKey', 'User-Agent', 'Content-Type'];
 
 export interface CapturedExchange {
@@ -135,30 +124,12 @@ export class TraceCapture {
     if (body === undefined) return null;
     if (Buffer.isBuffer(body)) {
       const name = bodyFile(seq, side, 'body');
-      await writeFile(join(dir, name), this.config.redactBodies ? `[redacted ${body.length} bytes]\n` : body);
+      await writeFile(join(dir, name), this.config.redactBodies ? `${redactedBody(body.length)}\n` : body);
       return name;
     }
     const name = bodyFile(seq, side);
-    await writeFile(join(dir, name), toXml(this.redact(body)));
+    await writeFile(join(dir, name), toXml(redact(body, this.config.redactBodies)));
     return name;
-  }
-
-  private redact(e: WbxmlElement): WbxmlElement {
-    return {
-      tag: e.tag,
-      children: e.children.map((c) => {
-        if (!isElement(c)) return c;
-        if (SECRETS.has(c.tag)) return { tag: c.tag, children: ['[redacted]'] };
-        if (this.config.redactBodies && BODIES.has(c.tag)) {
-          const size = c.children.reduce(
-            (n, x) => n + (typeof x === 'string' ? Buffer.byteLength(x) : isElement(x) ? 0 : x.length),
-            0,
-          );
-          return { tag: c.tag, children: [`[redacted ${size} bytes]`] };
-        }
-        return this.redact(c);
-      }),
-    };
   }
 }
 

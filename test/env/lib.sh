@@ -29,7 +29,7 @@ EAS_TEST_PG_PORT=${EAS_TEST_PG_PORT:-15432}
 MAIL_USER=easmail   # owns the Maildirs (created by setup)
 DAV_USER=radicale   # runs Radicale (created by the Debian package)
 PG_USER=postgres    # runs PostgreSQL (created by the Debian package)
-USERS=(alice bob carol)
+USERS=(alice bob carol dave)
 PASSWORD=password
 DOMAIN=example.test
 

@@ -149,6 +149,7 @@ const PEOPLE = [
 ];
 const ALICE = ['Alice Example', 'alice@example.test'];
 const BOB = ['Bob Example', 'bob@example.test'];
+const DAVE = ['Dave Trace', 'dave@example.test'];
 
 const addr = ([name, email]) =>
   /^[\x20-\x7e]*$/.test(name) ? `"${name}" <${email}>` : `${encodeWordsB(name)} <${email}>`;
@@ -500,6 +501,20 @@ function seedMail() {
           d(k),
           `Hi Bob (${k + 1}).\n`,
           k < 3 ? ['\\Seen'] : [],
+        ),
+      ),
+    },
+    // The trace suite's own user (test/traces): small, so recorded answers stay readable.
+    dave: {
+      INBOX: Array.from({ length: 12 }, (_, k) =>
+        simple(
+          `dave-inbox-${k + 1}`,
+          PEOPLE[k % PEOPLE.length],
+          [DAVE],
+          `Trace message ${k + 1}`,
+          d(100 + k),
+          `Message ${k + 1} for the trace suite.\n`,
+          k < 8 ? ['\\Seen'] : [],
         ),
       ),
     },
@@ -977,7 +992,7 @@ export function seedSummary() {
   const mail = seedMail();
   const count = (u) => Object.fromEntries(Object.entries(mail[u]).map(([f, m]) => [f, m.length]));
   return {
-    mail: { alice: count('alice'), bob: count('bob') },
+    mail: { alice: count('alice'), bob: count('bob'), dave: count('dave') },
     sieve: { alice: ['filters', 'vacation'] },
     dav: {
       alice: {
@@ -994,7 +1009,11 @@ export function seedSummary() {
 async function main() {
   const t0 = Date.now();
   const mail = seedMail();
-  const [a, b] = await Promise.all([seedMailbox('alice', mail.alice), seedMailbox('bob', mail.bob)]);
+  const [a, b, c] = await Promise.all([
+    seedMailbox('alice', mail.alice),
+    seedMailbox('bob', mail.bob),
+    seedMailbox('dave', mail.dave),
+  ]);
 
   const sieve = await seedSieve(
     'alice',
@@ -1031,6 +1050,19 @@ async function main() {
   for (const [name, body] of Object.entries(CONTACTS)) {
     davNew += await putItem('alice', `/alice/contacts/${name}`, body, 'text/vcard; charset=utf-8');
   }
+  // dave (the trace suite's user) gets the same calendar, tasks and contacts as alice, no Work.
+  await dav('dave', 'PROPFIND', '/dave/', undefined, { Depth: '0' });
+  await ensureCollection('dave', '/dave/calendar/', 'calendar', 'Calendar', comp('VEVENT'));
+  await ensureCollection('dave', '/dave/tasks/', 'calendar', 'Tasks', comp('VTODO'));
+  await ensureCollection('dave', '/dave/contacts/', 'addressbook', 'Contacts');
+  for (const coll of ['calendar', 'tasks']) {
+    for (const [name, body] of Object.entries(CAL_ITEMS[coll])) {
+      davNew += await putItem('dave', `/dave/${coll}/${name}`, body, 'text/calendar; charset=utf-8');
+    }
+  }
+  for (const [name, body] of Object.entries(CONTACTS)) {
+    davNew += await putItem('dave', `/dave/contacts/${name}`, body, 'text/vcard; charset=utf-8');
+  }
   for (const [k, p] of GAL.entries()) {
     davNew += await putItem(
       'directory',
@@ -1044,9 +1076,9 @@ async function main() {
   fs.mkdirSync(runDir, { recursive: true });
   fs.writeFileSync(path.join(runDir, 'seed.json'), JSON.stringify(summary, null, 2) + '\n');
   const what =
-    a + b + sieve + davNew === 0
+    a + b + c + sieve + davNew === 0
       ? 'already seeded, nothing to do'
-      : `${a + b} messages appended, ${sieve} sieve scripts and ${davNew} DAV items created`;
+      : `${a + b + c} messages appended, ${sieve} sieve scripts and ${davNew} DAV items created`;
   console.log(
     `test/env/seed: ${what} (alice INBOX: ${summary.mail.alice.INBOX} seeded messages) in ${Date.now() - t0} ms`,
   );

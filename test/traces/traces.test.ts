@@ -24,22 +24,25 @@ import { basicAuth } from '../support/eas-client.js';
 import { policyOf } from '../support/eas-requests.js';
 import { testEnv } from '../support/test-env.js';
 import { collectionsOf } from '../support/mail-sync.js';
-import { FLOWS, type Flow, type FlowState } from './flows.js';
+import { FLOWS, newFlowState, type Flow, type FlowState } from './flows/index.js';
 
 // The trace suite: recorded client sessions replayed against a fresh gateway over the real test
 // servers. RECORD_TRACES=1 records them anew from test/traces/flows.ts (see test/traces/README.md).
 const here = new URL('./', import.meta.url).pathname;
 const recording = process.env.RECORD_TRACES === '1';
 
-let app: FastifyInstance;
-let state: StateStore;
-let backends: Backends;
-let server: string;
-let traceDir: string;
+const CAPTURED_DEVICE = 'TRACECAPTUREDEMO';
 
-beforeAll(async () => {
+interface Gateway {
+  app: FastifyInstance;
+  server: string;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A gateway over the test servers with in-memory state, recording what `trace` says. */
+async function startGateway(trace: GatewayConfig['trace']): Promise<Gateway> {
   const env = testEnv();
-  traceDir = mkdtempSync(join(tmpdir(), 'eas-traces-'));
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
     listen: { host: '127.0.0.1', port: 0 },
@@ -48,23 +51,47 @@ beforeAll(async () => {
     davUrl: `http://${env.host}:${env.davPort}/`,
     sieve: { host: env.host, port: env.sievePort },
     state: { driver: 'memory', path: '' },
-    trace: { dir: recording ? traceDir : undefined, all: true, users: [], devices: [], redactBodies: false },
+    trace,
   };
-  state = await openStateStore(config);
-  backends = createBackends(config);
+  const state: StateStore = await openStateStore(config);
+  const backends: Backends = createBackends(config);
   const built = await buildApp({ config, backends, state });
-  app = built.fastify;
+  const app = built.fastify;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
-  server = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    app,
+    server: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    flush: async () => built.capture?.flush(),
+    close: async () => {
+      await app.close();
+      await backends.close();
+      await state.close();
+    },
+  };
+}
+
+let gateway: Gateway;
+let traceDir: string;
+
+beforeAll(async () => {
+  traceDir = mkdtempSync(join(tmpdir(), 'eas-traces-'));
+  // Recording takes every device; otherwise only the one the capture test drives.
+  gateway = await startGateway({
+    dir: traceDir,
+    all: recording,
+    users: [],
+    devices: [CAPTURED_DEVICE],
+    // Recorded flows keep bodies (replay compares them); the capture test uses the default.
+    redactBodies: !recording,
+  });
   if (recording) {
     for (const flow of FLOWS) await record(flow);
-    await built.capture!.flush();
+    await gateway.flush();
     for (const flow of FLOWS) {
-      const device = readdirSync(join(traceDir, 'alice@example.test')).find((d) => d === deviceIdOf(flow))!;
       const target = join(here, flow.name);
       rmSync(target, { recursive: true, force: true });
-      cpSync(join(traceDir, 'alice@example.test', device), target, { recursive: true });
+      cpSync(join(traceDir, `${userOf(flow)}@example.test`, deviceIdOf(flow)), target, { recursive: true });
       const meta = JSON.parse(readFileSync(join(target, 'meta.json'), 'utf8')) as TraceMeta;
       writeFileSync(
         join(target, 'meta.json'),
@@ -75,10 +102,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await backends?.close();
-  await state?.close();
+  await gateway?.close();
 });
+
+const userOf = (flow: Flow): string => flow.user ?? 'alice';
 
 const deviceIdOf = (flow: Flow): string =>
   `TRACE${flow.name
@@ -86,13 +113,13 @@ const deviceIdOf = (flow: Flow): string =>
     .slice(0, 20)
     .toUpperCase()}`;
 
-async function record(flow: Flow): Promise<void> {
-  const state: FlowState = { policyKey: '', folders: new Map(), syncKeys: new Map(), items: new Map() };
+async function record(flow: Flow, deviceId = deviceIdOf(flow)): Promise<void> {
+  const state = newFlowState();
   for (const step of flow.steps) {
     const body = typeof step.body === 'function' ? step.body(state) : step.body;
     const key = step.withPolicyKey && state.policyKey !== '' ? state.policyKey : undefined;
     const headers: Record<string, string> = {
-      authorization: basicAuth('alice', 'password'),
+      authorization: basicAuth(userOf(flow), 'password'),
       'user-agent': flow.userAgent,
       'content-type': 'application/vnd.ms-sync.wbxml',
     };
@@ -101,7 +128,7 @@ async function record(flow: Flow): Promise<void> {
       query = encodeURIComponent(
         encodeBase64Query({
           cmd: step.cmd,
-          deviceId: deviceIdOf(flow),
+          deviceId,
           deviceType: flow.deviceType,
           protocolVersion: flow.version,
           policyKey: key,
@@ -111,14 +138,14 @@ async function record(flow: Flow): Promise<void> {
     } else {
       query = new URLSearchParams({
         Cmd: step.cmd,
-        User: 'alice',
-        DeviceId: deviceIdOf(flow),
+        User: userOf(flow),
+        DeviceId: deviceId,
         DeviceType: flow.deviceType,
       }).toString();
       headers['ms-asprotocolversion'] = flow.version;
       if (key !== undefined) headers['x-ms-policykey'] = key;
     }
-    const res = await app.inject({
+    const res = await gateway.app.inject({
       method: 'POST',
       url: `/Microsoft-Server-ActiveSync?${query}`,
       headers,
@@ -146,6 +173,15 @@ function learn(cmd: string, body: WbxmlElement, state: FlowState): void {
     for (const [id, c] of collectionsOf(body)) {
       if (c.syncKey !== undefined) state.syncKeys.set(id, c.syncKey);
       state.items.set(id, [...(state.items.get(id) ?? []), ...c.adds.map((a) => a.serverId)]);
+      for (const r of c.responses.filter((x) => x.tag === 'AirSync:Add')) {
+        const serverId = childText(r, 'AirSync:ServerId');
+        if (serverId !== undefined) state.added.set(childText(r, 'AirSync:ClientId')!, serverId);
+      }
+    }
+  } else if (cmd === 'MoveItems') {
+    for (const r of elements(body, 'Move:Response')) {
+      const moved = childText(r, 'Move:DstMsgId');
+      if (moved !== undefined) state.moved.push(moved);
     }
   }
 }
@@ -159,14 +195,40 @@ describe('recorded client sessions replay against a fresh gateway', () => {
 
   it.each(traces)('%s', async (name) => {
     const result = await replayTrace(join(here, name), {
-      server,
-      user: 'alice',
+      server: gateway.server,
+      user: userOf(FLOWS.find((f) => f.name === name)!),
       password: 'password',
       deviceId: `R${randomBytes(6).toString('hex')}`,
     });
     const diffs = result.exchanges.filter((e) => !e.matched).map((e) => `#${e.seq} ${e.cmd}\n${e.diff}`);
     expect(diffs.join('\n\n'), result.summary).toBe('');
   });
+
+  it.skipIf(recording)(
+    'a captured session (bodies redacted, the default) replays green against a fresh gateway',
+    async () => {
+      const flow = FLOWS.find((f) => f.name === 'ios-16.1-calendar-contacts')!;
+      await record(flow, CAPTURED_DEVICE);
+      await gateway.flush();
+      const captured = join(traceDir, `${userOf(flow)}@example.test`, CAPTURED_DEVICE);
+      const files = readdirSync(captured).map((f) => readFileSync(join(captured, f), 'utf8'));
+      expect(files.join('\n')).toMatch(/Data>\[redacted \d+ bytes\]</);
+      const fresh = await startGateway({ ...DEFAULT_CONFIG.trace });
+      try {
+        const result = await replayTrace(captured, {
+          server: fresh.server,
+          user: userOf(flow),
+          password: 'password',
+          deviceId: `R${randomBytes(6).toString('hex')}`,
+        });
+        const diffs = result.exchanges.filter((e) => !e.matched).map((e) => `#${e.seq} ${e.cmd}\n${e.diff}`);
+        expect(diffs.join('\n\n'), result.summary).toBe('');
+        expect(result.exchanges).toHaveLength(flow.steps.length);
+      } finally {
+        await fresh.close();
+      }
+    },
+  );
 
   it('fails with a readable diff when the answer is not the recorded one', async () => {
     const broken = mkdtempSync(join(tmpdir(), 'eas-broken-trace-'));
@@ -182,7 +244,7 @@ describe('recorded client sessions replay against a fresh gateway', () => {
       ),
     );
     const result = await replayTrace(broken, {
-      server,
+      server: gateway.server,
       user: 'alice',
       password: 'password',
       deviceId: `R${randomBytes(6).toString('hex')}`,
