@@ -1,4 +1,4 @@
-import type { WbxmlElement } from '../wbxml/index.js';
+import type { TagRef, WbxmlElement } from '../wbxml/index.js';
 import type { BodyPreference } from './email/options.js';
 
 // The contract between the DAV-backed collections (calendars, tasks, contacts) and their EAS item
@@ -19,6 +19,12 @@ export interface ItemApplyOptions {
   readonly newUid: () => string;
   /** "now" for DTSTAMP/REV; injected so tests are deterministic. */
   readonly now: Date;
+  /**
+   * MS-ASCMD 2.2.3.168: the elements named in the folder's initial Sync `Supported` (an empty set
+   * when it was empty). Elements outside it are ghosted: leaving them out of a Change keeps them.
+   * Undefined when the client sent no Supported: nothing is ghosted. Contacts honour it.
+   */
+  readonly supported?: ReadonlySet<TagRef>;
 }
 
 /** The stored text cannot be read (broken iCalendar/vCard): that item is skipped with a log line. */

@@ -52,7 +52,12 @@ export async function syncDavCollection(
   ctx: CommandContext,
 ): Promise<CollectionResult> {
   const { store } = ref;
-  const opened = await openCollection(req, ctx, bootstrapDavSnapshot, readDavSnapshot);
+  // The Supported list comes with SyncKey 0 only and holds for every later Sync of the folder.
+  const bootstrap = (): DavSnapshot =>
+    req.supported === undefined
+      ? bootstrapDavSnapshot()
+      : { ...bootstrapDavSnapshot(), supported: req.supported };
+  const opened = await openCollection(req, ctx, bootstrap, readDavSnapshot);
   if (opened.done) return opened.done;
   const { known, snapshot } = opened;
   const s = new DavSyncState(snapshot);
@@ -111,7 +116,13 @@ class DavIo {
   }
 
   private get applyOptions(): ItemApplyOptions {
-    return { versionRank: this.renderOptions.versionRank, newUid: () => randomUUID(), now: this.ctx.now() };
+    const supported = this.s.supported;
+    return {
+      versionRank: this.renderOptions.versionRank,
+      newUid: () => randomUUID(),
+      now: this.ctx.now(),
+      ...(supported !== undefined ? { supported: new Set(supported) } : {}),
+    };
   }
 
   private idOf(serverId: string): number | undefined {

@@ -1,4 +1,4 @@
-import { child, childText, elements, type WbxmlElement } from '../wbxml/index.js';
+import { child, childText, elements, type TagRef, type WbxmlElement } from '../wbxml/index.js';
 import { DEFAULT_ITEM_OPTIONS, optionalInt, parseItemOptions, type ItemOptions } from './sync-options.js';
 import { ProtocolError } from './status.js';
 
@@ -24,6 +24,11 @@ export interface SyncCollectionRequest {
   /** Whether Options were present (a partial request without them keeps the cached ones). */
   readonly hasOptions: boolean;
   readonly commands: readonly ClientCommand[];
+  /**
+   * MS-ASCMD 2.2.3.168 Supported, on SyncKey 0 only: the elements the client handles; those it
+   * leaves out of the list are ghosted (a Change without them keeps them). Undefined when absent.
+   */
+  readonly supported?: readonly TagRef[];
 }
 
 export interface SyncRequest {
@@ -59,6 +64,7 @@ function parseCollection(c: WbxmlElement): SyncCollectionRequest {
   const getChanges = child(c, 'AirSync:GetChanges');
   const optionsList = elements(c, 'AirSync:Options');
   const commands = child(c, 'AirSync:Commands');
+  const supported = child(c, 'AirSync:Supported');
   return {
     syncKey,
     collectionId,
@@ -69,6 +75,7 @@ function parseCollection(c: WbxmlElement): SyncCollectionRequest {
     options: optionsList.length > 0 ? parseItemOptions(optionsList) : DEFAULT_ITEM_OPTIONS,
     hasOptions: optionsList.length > 0,
     commands: commands ? commands.children.flatMap(parseCommand) : [],
+    ...(supported !== undefined ? { supported: elements(supported).map((e) => e.tag) } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { DavCollectionDelta, DavItemStore, DavItemVersion } from '../backends/types.js';
+import type { TagRef } from '../wbxml/index.js';
 
 // What one device knows of one DAV collection (calendar, task list, address book), and how it
 // catches up. The server's sync token (RFC 6578) makes a Sync with nothing new cost one REPORT
@@ -23,6 +24,8 @@ export interface DavSnapshot {
   readonly gone: readonly number[];
   /** Left out (another component, unreadable, outside the filter): name → ETag, re-read when it changes. */
   readonly skipped: Readonly<Record<string, string>>;
+  /** The initial Sync's Supported list (MS-ASCMD 2.2.3.168), when the device sent one. */
+  readonly supported?: readonly TagRef[];
 }
 
 export function bootstrapDavSnapshot(): DavSnapshot {
@@ -59,6 +62,7 @@ export class DavSyncState {
   readonly pending: Map<string, string>;
   readonly gone: Set<number>;
   readonly skipped: Map<string, string>;
+  readonly supported: readonly TagRef[] | undefined;
 
   constructor(s: DavSnapshot) {
     this.token = s.token ?? undefined;
@@ -70,6 +74,7 @@ export class DavSyncState {
     this.pending = new Map(Object.entries(s.pending));
     this.gone = new Set(s.gone);
     this.skipped = new Map(Object.entries(s.skipped));
+    this.supported = s.supported;
   }
 
   snapshot(): DavSnapshot {
@@ -83,6 +88,7 @@ export class DavSyncState {
       pending: Object.fromEntries(this.pending),
       gone: [...this.gone],
       skipped: Object.fromEntries(this.skipped),
+      ...(this.supported !== undefined ? { supported: this.supported } : {}),
     };
   }
 

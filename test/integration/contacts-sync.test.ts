@@ -147,6 +147,39 @@ describe('Contacts Sync over CardDAV', () => {
     expect(r.collections.get(id)!.deletes).toEqual([otherId]);
   });
 
+  it('keeps what the device left out of Supported when its Change omits it (ghosting)', async () => {
+    const { device, id } = await bobDevice();
+    // MS-ASCMD 2.2.3.168: names, email and notes are the device's; phones are not, so they stay.
+    const first = await device.sync([
+      {
+        syncKey: '0',
+        collectionId: id,
+        supported: ['Contacts:FirstName', 'Contacts:LastName', 'Contacts:Email1Address', 'AirSyncBase:Body'],
+      },
+    ]);
+    let syncKey = first.collections.get(id)!.syncKey!;
+    const uid = `ghost-${randomBytes(4).toString('hex')}`;
+    await bobDav.putItem(
+      book.key,
+      `${uid}.vcf`,
+      `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:Gina Ghost\r\nN:Ghost;Gina;;;\r\nEMAIL:gina@example.test\r\nTEL;TYPE=CELL:+49 170 5555555\r\nEND:VCARD\r\n`,
+      { ifNoneMatch: '*' },
+    );
+    const r = await device.sync([{ syncKey, collectionId: id }]);
+    const c = r.collections.get(id)!;
+    syncKey = c.syncKey!;
+    const change = el(
+      'AirSync:Change',
+      el('AirSync:ServerId', c.adds[0]!.serverId),
+      contactData({ 'Contacts:FirstName': 'Gina', 'Contacts:LastName': 'Renamed' }),
+    );
+    await device.sync([{ syncKey, collectionId: id, commands: [change] }]);
+    const [stored] = await bobDav.getItems(book.key, [`${uid}.vcf`]);
+    expect(stored!.text).toContain('Renamed');
+    expect(stored!.text).toContain('+49 170 5555555'); // ghosted: kept
+    expect(stored!.text).not.toContain('gina@example.test'); // supported and left out: removed
+  });
+
   it('answers a Change to a card changed on the server meanwhile with a conflict (server wins)', async () => {
     const { device, id } = await bobDevice();
     let { syncKey } = await device.initialSync(id);

@@ -2,7 +2,7 @@ import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ImapFlow } from 'imapflow';
-import { child, childText, el, elements, type WbxmlElement } from '../../src/wbxml/index.js';
+import { child, childText, el, elements, type TagRef, type WbxmlElement } from '../../src/wbxml/index.js';
 import { eas, type EasAnswer } from './eas-client.js';
 import { folderSync, provision } from './eas-requests.js';
 import { testEnv } from './test-env.js';
@@ -12,6 +12,8 @@ import { testEnv } from './test-env.js';
 export interface SyncCollectionSpec {
   syncKey: string;
   collectionId: string;
+  /** MS-ASCMD 2.2.3.168: the elements the client handles (sent with SyncKey 0). */
+  supported?: TagRef[];
   getChanges?: boolean;
   deletesAsMoves?: boolean;
   windowSize?: number;
@@ -32,6 +34,11 @@ export function syncRequest(collections: SyncCollectionSpec[], extra: WbxmlEleme
           'AirSync:Collection',
           el('AirSync:SyncKey', c.syncKey),
           el('AirSync:CollectionId', c.collectionId),
+          c.supported &&
+            el(
+              'AirSync:Supported',
+              c.supported.map((tag) => el(tag)),
+            ),
           c.deletesAsMoves !== undefined && el('AirSync:DeletesAsMoves', c.deletesAsMoves ? 1 : 0),
           c.getChanges !== undefined && el('AirSync:GetChanges', c.getChanges ? 1 : 0),
           c.windowSize !== undefined && el('AirSync:WindowSize', c.windowSize),

@@ -26,14 +26,8 @@ import { parseVCard, prop, textOf, writeVCard, type VCard, type VProp } from './
 // MS-ASCNTC Contact class ⇄ vCard. The field map is in fields.ts, the per-property rules in
 // mappers.ts; this file turns their values into ApplicationData and back.
 
-export interface ContactApplyOptions extends ItemApplyOptions {
-  /**
-   * MS-ASCMD 2.2.3.179: the Contacts elements named in the folder's initial Sync `Supported`
-   * (an empty set when it was empty). Elements outside it are ghosted: leaving them out of a
-   * Change keeps them. Undefined when the client sent no Supported: nothing is ghosted.
-   */
-  readonly supported?: ReadonlySet<TagRef>;
-}
+/** Contacts read `supported` (MS-ASCMD 2.2.3.179 ghosting) from the common options. */
+export type ContactApplyOptions = ItemApplyOptions;
 
 const VERSION_OF_RANK: Readonly<Record<number, ProtocolVersionString>> = {
   120: '12.0',
