@@ -170,7 +170,11 @@ describe('Contacts Sync over CardDAV', () => {
     syncKey = c.syncKey!;
     const change = el(
       'AirSync:Change',
-      el('AirSync:ServerId', c.adds[0]!.serverId),
+      // The book holds the other tests' cards too.
+      el(
+        'AirSync:ServerId',
+        c.adds.find((a) => childText(a.data, 'Contacts:LastName') === 'Ghost')!.serverId,
+      ),
       contactData({ 'Contacts:FirstName': 'Gina', 'Contacts:LastName': 'Renamed' }),
     );
     await device.sync([{ syncKey, collectionId: id, commands: [change] }]);

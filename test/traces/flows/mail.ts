@@ -6,7 +6,6 @@ import {
   folderSync0,
   itemOf,
   provisioning,
-  provisionWithInfo,
   ack,
   remove,
   sync,
@@ -14,18 +13,11 @@ import {
   type Flow,
   type FlowState,
 } from './steps.js';
+import { GMAIL, gmailProvision, IPHONE } from './clients.js';
 
 // Mail sessions after onboarding. Flows on alice only read (other tests rely on her mailbox);
 // flows that change a mailbox run as dave and put everything back, so every replay starts from
 // the seeded state.
-
-const IPHONE = {
-  client: 'iOS 17 Mail',
-  version: '16.1',
-  queryForm: 'base64',
-  deviceType: 'iPhone',
-  userAgent: 'Apple-iPhone15C2/2105.100',
-} as const;
 
 /** iOS Mail's Inbox options: plain text previews cut at 500 bytes (as its list view needs). */
 const iosInbox = (extra: Omit<CollectionSpec, 'folder' | 'options'> = {}): CollectionSpec => ({
@@ -144,26 +136,13 @@ const gmailInbox = (extra: Omit<CollectionSpec, 'folder' | 'options'> = {}): Col
 
 const gmailLongSync: Flow = {
   name: 'gmail-android-14.1-long-sync',
-  client: 'Gmail for Android (Exchange)',
+  ...GMAIL,
   user: 'dave',
   source:
     'Gmail (the AOSP Exchange engine) at 14.1, plain query: its first FolderSync without a policy key gets Status 142 (MS-ASPROV 3.1.5.1: 14.1 says it in the body, not with HTTP 449), it provisions and retries; then Inbox and Sent from SyncKey 0 in one request, the Inbox in windows of 10 with DeletesAsMoves and GetChanges as empty tags, and a long Sync (HeartbeatInterval 480, MS-ASCMD 2.2.3.88.2) that carries a read-state change and so answers at once (a quiet one would wait for new mail)',
-  version: '14.1',
-  queryForm: 'plain',
-  deviceType: 'Android',
-  userAgent: 'Android-Mail/2024.08.04.661587236.Release',
   steps: [
     { ...folderSync0, withPolicyKey: false },
-    {
-      cmd: 'Provision',
-      body: provisionWithInfo([
-        ['Model', 'Pixel 8'],
-        ['FriendlyName', 'Pixel 8'],
-        ['OS', 'Android 14'],
-        ['OSLanguage', 'en-US'],
-        ['UserAgent', 'Android-Mail/2024.08.04.661587236.Release'],
-      ]),
-    },
+    gmailProvision,
     ack,
     folderSync0,
     sync([

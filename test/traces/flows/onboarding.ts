@@ -11,6 +11,7 @@ import {
   type Flow,
   type FlowStep,
 } from './steps.js';
+import { GMAIL, gmailProvision, IPHONE, TBSYNC } from './clients.js';
 
 // The onboarding of shipping clients, as their makers and public protocol logs show it: which
 // query form, version, DeviceType and User-Agent they use, and the order of their first requests.
@@ -26,13 +27,9 @@ const firstInboxWindow = (...options: WbxmlElement[]): FlowStep[] => [
 export const ONBOARDING_FLOWS: Flow[] = [
   {
     name: 'tbsync-14.0-onboarding',
-    client: 'Thunderbird TbSync 5.3.4 (EAS-4-TbSync)',
+    ...TBSYNC,
     source:
       'shared/reference-traces/tbsync-5.3.4-vs-zpush-2.7-eas14.0.txt: same requests, same order and elements',
-    version: '14.0',
-    queryForm: 'plain',
-    deviceType: 'TbSync',
-    userAgent: 'Thunderbird ActiveSync',
     steps: [
       { cmd: 'Provision', body: provisionRequest() },
       ack,
@@ -59,13 +56,9 @@ export const ONBOARDING_FLOWS: Flow[] = [
   },
   {
     name: 'ios-16.1-onboarding',
-    client: 'iOS 17 Mail',
+    ...IPHONE,
     source:
       'iOS sends the base64 query (MS-ASHTTP 2.2.1.1.1.1), DeviceInformation inside Provision from 14.1 (MS-ASPROV 3.1.5.1), then FolderSync 0',
-    version: '16.1',
-    queryForm: 'base64',
-    deviceType: 'iPhone',
-    userAgent: 'Apple-iPhone15C2/2105.100',
     steps: [
       {
         cmd: 'Provision',
@@ -85,23 +78,10 @@ export const ONBOARDING_FLOWS: Flow[] = [
   },
   {
     name: 'gmail-android-14.1-onboarding',
-    client: 'Gmail for Android (Exchange)',
+    ...GMAIL,
     source: 'Gmail uses the plain query at 14.1 and asks for out-of-office settings after the folder list',
-    version: '14.1',
-    queryForm: 'plain',
-    deviceType: 'Android',
-    userAgent: 'Android-Mail/2024.08.04.661587236.Release',
     steps: [
-      {
-        cmd: 'Provision',
-        body: provisionWithInfo([
-          ['Model', 'Pixel 8'],
-          ['FriendlyName', 'Pixel 8'],
-          ['OS', 'Android 14'],
-          ['OSLanguage', 'en-US'],
-          ['UserAgent', 'Android-Mail/2024.08.04.661587236.Release'],
-        ]),
-      },
+      gmailProvision,
       ack,
       folderSync0,
       {

@@ -11,6 +11,7 @@ import {
   type Flow,
   type FlowStep,
 } from './steps.js';
+import { IPHONE, TBSYNC } from './clients.js';
 
 // Calendars, tasks and contacts after onboarding, as dave (the trace suite's user): his calendar,
 // task list and address book hold the same seeded items as alice's. What a flow adds it deletes
@@ -53,13 +54,10 @@ const iosCalendar = (extra: Omit<CollectionSpec, 'folder' | 'options'> = {}): Co
 
 const iosPim: Flow = {
   name: 'ios-16.1-calendar-contacts',
+  ...IPHONE,
   client: 'iOS 17 Mail, Calendar, Contacts and Reminders',
   source:
     'iOS at 16.1 (base64 query) after onboarding: Calendar, Contacts and Tasks from SyncKey 0 in one request, then each in windows of 25 (plain text bodies up to 32 KiB; calendar sync period "All events", FilterType 0); a new event added exactly as in shared/reference-traces/ios-eas16.1-calendar-add-request.xml (Commands with GetChanges and WindowSize), then deleted on the phone',
-  version: '16.1',
-  queryForm: 'base64',
-  deviceType: 'iPhone',
-  userAgent: 'Apple-iPhone15C2/2105.100',
   user: 'dave',
   steps: [
     ...provisioning,
@@ -131,13 +129,9 @@ function tbsyncPull(folder: 'Calendar' | 'Tasks' | 'Contacts'): FlowStep[] {
 
 const tbsyncPim: Flow = {
   name: 'tbsync-14.0-calendar-tasks-contacts',
-  client: 'Thunderbird TbSync 5.3.4 (EAS-4-TbSync)',
+  ...TBSYNC,
   source:
     'shared/reference-traces/tbsync-5.3.4-vs-zpush-2.7-eas14.0.txt: per folder SyncKey 0, GetItemEstimate with Options/Class, the pull with <DeletesAsMoves/>, <GetChanges/>, WindowSize 25, Options FilterType/Class/Conflict 1/BodyPreference 1; a contact made in Thunderbird pushed with GetChanges 0 and its ClientId, as in the reference; then deleted in Thunderbird',
-  version: '14.0',
-  queryForm: 'plain',
-  deviceType: 'TbSync',
-  userAgent: 'Thunderbird ActiveSync',
   user: 'dave',
   steps: [
     ...provisioning,
