@@ -21,8 +21,8 @@ export interface GatewayConfig {
   davUrl: string | undefined;
   /** How often a waiting Ping or Sync polls a calendar or address book (DAV has no push). */
   davPollSeconds: number;
-  /** The CalDAV server sends meeting invitations itself (RFC 6638); else the gateway mails them. */
-  caldavSchedules: boolean;
+  /** The CalDAV server sends meeting messages itself (RFC 6638); else the gateway mails them. 'auto' asks it. */
+  caldavSchedules: boolean | 'auto';
   /** The global address list: a shared CardDAV address book read with its own login. */
   gal: { url: string; user: string; password: string } | undefined;
   /** ManageSieve for out-of-office; empty to disable Oof. */
@@ -53,7 +53,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   smtp: { host: '127.0.0.1', port: 1587, secure: false, savesSent: false },
   davUrl: 'http://127.0.0.1:5232/',
   davPollSeconds: 30,
-  caldavSchedules: false,
+  caldavSchedules: 'auto',
   gal: { url: 'http://127.0.0.1:5232/directory/gal/', user: 'directory', password: 'password' },
   sieve: { host: '127.0.0.1', port: 14190 },
   state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
@@ -111,7 +111,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
     davPollSeconds: r.int('EAS_DAV_POLL_SECONDS', merged.davPollSeconds, 5),
-    caldavSchedules: r.bool('EAS_CALDAV_SCHEDULES', merged.caldavSchedules),
+    caldavSchedules: r.boolOrAuto('EAS_CALDAV_SCHEDULES', merged.caldavSchedules),
     gal:
       r.optional('EAS_GAL_URL', merged.gal?.url) === undefined
         ? undefined
@@ -175,6 +175,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   return c;
 }
 
+const TRUE_RE = /^(1|true|yes|on)$/i;
+const FALSE_RE = /^(0|false|no|off)$/i;
+
 class EnvReader {
   constructor(
     private readonly env: Env,
@@ -203,10 +206,19 @@ class EnvReader {
   bool(name: string, fallback: boolean): boolean {
     const v = this.env[name];
     if (v === undefined) return fallback;
-    if (/^(1|true|yes|on)$/i.test(v)) return true;
-    if (/^(0|false|no|off)$/i.test(v)) return false;
+    if (TRUE_RE.test(v)) return true;
+    if (FALSE_RE.test(v)) return false;
     this.problems.push(`${name} must be true or false, got "${v}"`);
     return fallback;
+  }
+
+  boolOrAuto(name: string, fallback: boolean | 'auto'): boolean | 'auto' {
+    const v = this.env[name] ?? String(fallback);
+    if (/^auto$/i.test(v)) return 'auto';
+    if (TRUE_RE.test(v)) return true;
+    if (FALSE_RE.test(v)) return false;
+    this.problems.push(`${name} must be true, false or auto, got "${v}"`);
+    return 'auto';
   }
 
   int(name: string, fallback: number, min: number): number {

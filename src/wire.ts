@@ -73,6 +73,7 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
       mail,
       calendars,
       calendarItems: calendars,
+      calendarScheduling: calendars,
       contacts,
       contactItems: contacts,
       mailSearch: mail,

@@ -264,6 +264,11 @@ export interface OofStore {
   setOof(settings: OofSettings, signal?: AbortSignal): Promise<void>;
 }
 
+/** RFC 6638: whether the CalDAV server delivers meeting messages (invitations, replies) itself. */
+export interface CalendarScheduling {
+  schedulesMeetings(signal?: AbortSignal): Promise<boolean>;
+}
+
 /** Everything one user's requests reach; made per request from the user's credentials. */
 export interface UserBackends {
   readonly mail: MailStore & MessageStore;
@@ -271,6 +276,8 @@ export interface UserBackends {
   readonly calendars?: CollectionStore;
   /** Events and tasks of `calendars`. */
   readonly calendarItems?: DavItemStore;
+  /** Asks the CalDAV server whether it mails meeting messages, so the gateway does not too. */
+  readonly calendarScheduling?: CalendarScheduling;
   /** CardDAV address books, when configured. */
   readonly contacts?: CollectionStore;
   /** Cards of `contacts`. */

@@ -49,8 +49,11 @@ export interface ProtocolSettings {
   readonly smtpSavesSent?: boolean;
   /** How often a waiting Ping or Sync polls CalDAV/CardDAV collections for changes. */
   readonly davPollSeconds?: number;
-  /** The CalDAV server mails meeting invitations itself (RFC 6638); otherwise the gateway does. */
-  readonly caldavSchedules?: boolean;
+  /**
+   * The CalDAV server mails meeting messages itself (RFC 6638); otherwise the gateway does.
+   * 'auto' (or absent): ask the server (src/protocol/meeting-mail.ts).
+   */
+  readonly caldavSchedules?: boolean | 'auto';
 }
 
 export interface CommandContext {

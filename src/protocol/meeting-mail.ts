@@ -1,3 +1,4 @@
+import { BackendError } from '../backends/types.js';
 import { meetingMessages } from '../model/calendar/index.js';
 import { imipMessage } from '../model/imip.js';
 import { prepareOutgoing } from '../model/outgoing.js';
@@ -5,8 +6,9 @@ import type { CommandContext } from './context.js';
 import { submitMessage } from './mail-submission.js';
 
 // RFC 6047 iMIP for meetings the user organizes from the phone: CalDAV servers without RFC 6638
-// scheduling (Radicale) send no invitations, so the gateway mails REQUEST and CANCEL itself,
-// unless the operator says the CalDAV server schedules (EAS_CALDAV_SCHEDULES=true).
+// scheduling (Radicale) send no invitations, so the gateway mails REQUEST and CANCEL itself.
+// One that schedules (it says so in OPTIONS, or the operator does with EAS_CALDAV_SCHEDULES)
+// mails them itself, and a second copy from us would reach every attendee twice.
 
 const SUBJECT_PREFIX = { REQUEST: 'Invitation', CANCEL: 'Cancelled' } as const;
 
@@ -16,7 +18,7 @@ export async function mailMeetingChanges(
   before: string | undefined,
   after: string | undefined,
 ): Promise<void> {
-  if (ctx.settings.caldavSchedules === true || ctx.backends.submitter === undefined) return;
+  if (ctx.backends.submitter === undefined || (await serverSchedules(ctx))) return;
   const now = ctx.now();
   for (const m of meetingMessages(before, after, ctx.principal.email, now)) {
     if (m.recipients.length === 0) continue;
@@ -37,5 +39,23 @@ export async function mailMeetingChanges(
         'meeting stored, but mailing the attendees failed',
       );
     }
+  }
+}
+
+/** Whether the CalDAV server mails meeting messages itself (RFC 6638), so the gateway must not. */
+export async function serverSchedules(ctx: CommandContext): Promise<boolean> {
+  const setting = ctx.settings.caldavSchedules ?? 'auto';
+  if (setting !== 'auto') return setting;
+  const scheduling = ctx.backends.calendarScheduling;
+  if (scheduling === undefined) return false;
+  try {
+    return await scheduling.schedulesMeetings(ctx.signal);
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    ctx.log.warn(
+      { err: err.message, kind: err.kind },
+      'could not ask the CalDAV server whether it schedules meetings; the gateway mails them',
+    );
+    return false;
   }
 }

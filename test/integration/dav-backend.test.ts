@@ -54,6 +54,10 @@ describe('DavCollectionStore on Radicale', () => {
     expect(list.find((c) => c.key === 'dav:/alice/work/')?.href).toBe(new URL('/alice/work/', DAV_URL).href);
   });
 
+  it('finds that Radicale does not schedule meetings (no calendar-auto-schedule in OPTIONS)', async () => {
+    expect(await new DavCollectionStore(calendars, alice).schedulesMeetings()).toBe(false);
+  });
+
   it("lists alice's address book, and not the shared directory", async () => {
     const list = await new DavCollectionStore(contacts, alice).listCollections();
     expect(summary(list)).toEqual(

@@ -138,33 +138,8 @@ describe('MeetingResponse', () => {
   });
 
   it('mails an invitation to the attendees of a meeting the phone creates', async () => {
-    const d = new MailDevice(gw.app, 'carol', '16.1');
-    await d.onboard();
-    const id = d.folders.get(calendar.name)!;
-    const { syncKey } = await d.initialSync(id);
     const subject = `Planning ${tag}`;
-    const add = el(
-      'AirSync:Add',
-      el('AirSync:ClientId', `meeting-${tag}`),
-      el(
-        'AirSync:ApplicationData',
-        el('Calendar:StartTime', '20261215T100000Z'),
-        el('Calendar:EndTime', '20261215T110000Z'),
-        el('Calendar:Subject', subject),
-        el('Calendar:MeetingStatus', 1),
-        el(
-          'Calendar:Attendees',
-          el(
-            'Calendar:Attendee',
-            el('Calendar:Email', 'bob@example.test'),
-            el('Calendar:Name', 'Bob Example'),
-            el('Calendar:AttendeeType', 1),
-          ),
-        ),
-      ),
-    );
-    const r = await d.sync([{ syncKey, collectionId: id, commands: [add] }]);
-    expect(childText(r.collections.get(id)!.responses[0]!, 'AirSync:Status')).toBe('1');
+    await addMeetingOnPhone(gw, `meeting-${tag}`, subject, '20261215');
     let found = 0;
     for (let i = 0; i < 50 && found === 0; i++) {
       await bobImap.mailboxOpen('INBOX');
@@ -174,4 +149,60 @@ describe('MeetingResponse', () => {
     }
     expect(found).toBe(1);
   });
+
+  it('leaves meeting mail to a CalDAV server that schedules (RFC 6638 calendar-auto-schedule)', async () => {
+    const submitted: string[] = [];
+    const scheduling = await realGateway({
+      userBackends: (base) => ({
+        ...base,
+        calendarScheduling: { schedulesMeetings: async () => true },
+        submitter: {
+          submit: async (message) => {
+            submitted.push(Buffer.from(message).toString('utf8'));
+          },
+        },
+      }),
+    });
+    try {
+      await addMeetingOnPhone(scheduling, `scheduled-${tag}`, `Scheduled by the server ${tag}`, '20261216');
+      expect(submitted).toEqual([]);
+    } finally {
+      await scheduling.close();
+    }
+  });
 });
+
+/** Carol's 16.1 phone adds a meeting with bob as required attendee to her test calendar. */
+async function addMeetingOnPhone(
+  on: RealGateway,
+  clientId: string,
+  subject: string,
+  day: string,
+): Promise<void> {
+  const d = new MailDevice(on.app, 'carol', '16.1');
+  await d.onboard();
+  const id = d.folders.get(calendar.name)!;
+  const { syncKey } = await d.initialSync(id);
+  const add = el(
+    'AirSync:Add',
+    el('AirSync:ClientId', clientId),
+    el(
+      'AirSync:ApplicationData',
+      el('Calendar:StartTime', `${day}T100000Z`),
+      el('Calendar:EndTime', `${day}T110000Z`),
+      el('Calendar:Subject', subject),
+      el('Calendar:MeetingStatus', 1),
+      el(
+        'Calendar:Attendees',
+        el(
+          'Calendar:Attendee',
+          el('Calendar:Email', 'bob@example.test'),
+          el('Calendar:Name', 'Bob Example'),
+          el('Calendar:AttendeeType', 1),
+        ),
+      ),
+    ),
+  );
+  const r = await d.sync([{ syncKey, collectionId: id, commands: [add] }]);
+  expect(childText(r.collections.get(id)!.responses[0]!, 'AirSync:Status')).toBe('1');
+}

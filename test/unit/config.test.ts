@@ -48,6 +48,16 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/davUrl/);
   });
 
+  it('asks the CalDAV server about scheduling unless told (EAS_CALDAV_SCHEDULES auto, true, false)', () => {
+    expect(loadConfig({}).caldavSchedules).toBe('auto');
+    expect(loadConfig({ EAS_CALDAV_SCHEDULES: 'true' }).caldavSchedules).toBe(true);
+    expect(loadConfig({ EAS_CALDAV_SCHEDULES: 'no' }).caldavSchedules).toBe(false);
+    expect(loadConfig({ EAS_CALDAV_SCHEDULES: 'AUTO' }).caldavSchedules).toBe('auto');
+    expect(() => loadConfig({ EAS_CALDAV_SCHEDULES: 'sometimes' })).toThrow(
+      /EAS_CALDAV_SCHEDULES must be true, false or auto, got "sometimes"/,
+    );
+  });
+
   it('rejects unknown settings and policy names from a file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eas-config-'));
     const file = join(dir, 'config.json');

@@ -28,6 +28,8 @@ interface DavReply {
   readonly status: number;
   readonly body: string;
   readonly etag: string | undefined;
+  /** The DAV header: compliance classes (RFC 4918 10.1). */
+  readonly dav: string | undefined;
 }
 
 /** The WebDAV methods the collection store needs, over fetch, with Basic auth for one user. */
@@ -86,6 +88,15 @@ export class DavClient {
     }
   }
 
+  /** OPTIONS: the compliance classes the server names in its DAV header, lower-cased. */
+  async options(url: URL, signal?: AbortSignal): Promise<string[]> {
+    const reply = await this.send({ method: 'OPTIONS', url, operation: 'read' }, signal);
+    return (reply.dav ?? '')
+      .split(',')
+      .map((c) => c.trim().toLowerCase())
+      .filter((c) => c !== '');
+  }
+
   async delete(url: URL, signal?: AbortSignal, ifMatch?: string): Promise<void> {
     const headers = ifMatch === undefined ? undefined : { 'if-match': ifMatch };
     const reply = await this.send({ method: 'DELETE', url, operation: 'delete', headers }, signal);
@@ -105,6 +116,7 @@ export class DavClient {
     let status: number;
     let body: string;
     let etag: string | undefined;
+    let dav: string | undefined;
     try {
       const res = await this.fetchImpl(req.url, {
         method: req.method,
@@ -114,6 +126,7 @@ export class DavClient {
       });
       status = res.status;
       etag = res.headers.get('etag') ?? undefined;
+      dav = res.headers.get('dav') ?? undefined;
       body = await res.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
@@ -123,7 +136,7 @@ export class DavClient {
       throw networkError(err, what);
     }
     if (status < 200 || status > 299) throw httpError(status, req.operation, what, body);
-    return { status, body, etag };
+    return { status, body, etag, dav };
   }
 
   private multistatus(reply: DavReply, url: URL, method: string): DavResponse[] {

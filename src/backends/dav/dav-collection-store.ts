@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DavCollectionKind } from '../../model/folder-type.js';
 import {
   BackendError,
+  type CalendarScheduling,
   type CollectionStore,
   type Credentials,
   type DavCollection,
@@ -28,12 +29,13 @@ import { textOf } from './xml.js';
 const KEY_PREFIX = 'dav:';
 
 /** One user's CalDAV calendars and task lists, or CardDAV address books, on one server. */
-export class DavCollectionStore implements CollectionStore, DavItemStore {
+export class DavCollectionStore implements CollectionStore, DavItemStore, CalendarScheduling {
   readonly kinds: readonly DavCollectionKind[];
   private readonly baseUrl: URL;
   private readonly client: DavClient;
   private readonly mixed: MixedCollectionPolicy;
   private homes: Promise<HomeSets> | undefined;
+  private scheduling: Promise<boolean> | undefined;
 
   constructor(
     config: DavConfig,
@@ -140,6 +142,25 @@ export class DavCollectionStore implements CollectionStore, DavItemStore {
 
   async deleteItem(key: string, name: string, etag: string | undefined, signal?: AbortSignal): Promise<void> {
     await this.client.delete(items.itemUrl(await this.urlOfKey(key, signal), name), signal, etag);
+  }
+
+  /**
+   * RFC 6638 2: a server that schedules names "calendar-auto-schedule" in the DAV header of
+   * OPTIONS on its calendar resources. Asked once per user (the answer does not change).
+   */
+  schedulesMeetings(signal?: AbortSignal): Promise<boolean> {
+    if (!this.scheduling) {
+      const probe = (async () => {
+        const [home] = (await this.homeSets(undefined)).calendar;
+        if (home === undefined) return false;
+        return (await this.client.options(home)).includes('calendar-auto-schedule');
+      })();
+      probe.catch(() => {
+        if (this.scheduling === probe) this.scheduling = undefined;
+      });
+      this.scheduling = probe;
+    }
+    return untilAborted(this.scheduling, signal);
   }
 
   private get dataKind(): 'calendar' | 'contacts' {

@@ -17,6 +17,7 @@ import type { CommandContext } from '../context.js';
 import { resourceName } from '../dav-class.js';
 import { resolveCollection } from '../mail-collection.js';
 import { submitMessage } from '../mail-submission.js';
+import { serverSchedules } from '../meeting-mail.js';
 import { ProtocolError } from '../status.js';
 import { readLastSyncKeys } from '../sync-cache.js';
 import { atLeast } from '../version.js';
@@ -147,7 +148,9 @@ async function respond(r: ResponseRequest, ctx: CommandContext): Promise<number>
       const condition = existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' as const };
       await calendar.store.putItem(calendar.key, name, reply.updated, condition, ctx.signal);
     }
-    if (r.sendResponse !== undefined && atLeast(ctx.request.version, '16.0')) await mailReply(r, reply, ctx);
+    // A scheduling CalDAV server sends the REPLY itself when the attendee's PARTSTAT changes.
+    if (r.sendResponse !== undefined && atLeast(ctx.request.version, '16.0') && !(await serverSchedules(ctx)))
+      await mailReply(r, reply, ctx);
     return MeetingResponseStatus.Success;
   } catch (err) {
     if (

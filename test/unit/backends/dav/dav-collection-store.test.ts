@@ -151,6 +151,18 @@ describe('DavCollectionStore discovery and listing', () => {
     await expect(s.listCollections()).rejects.toMatchObject({ kind: 'auth' });
   });
 
+  it('asks the calendar home once whether the server schedules meetings (RFC 6638 2)', async () => {
+    const dav = (classes: string) => (req: Parameters<Route>[0]) =>
+      req.method === 'OPTIONS' ? { status: 200, headers: { DAV: classes } } : sabre(req);
+    const scheduling = store(dav('1, 3, extended-mkcol, calendar-access, Calendar-Auto-Schedule'));
+    expect(await scheduling.store.schedulesMeetings()).toBe(true);
+    expect(await scheduling.store.schedulesMeetings()).toBe(true);
+    expect(scheduling.requests.filter((r) => r.method === 'OPTIONS').map((r) => r.path)).toEqual([
+      '/remote.php/dav/calendars/alice/',
+    ]);
+    expect(await store(dav('1, 2, 3, calendar-access, addressbook')).store.schedulesMeetings()).toBe(false);
+  });
+
   it('retries discovery after a failure', async () => {
     let down = true;
     const { store: s } = store((req) => (down ? { status: 503 } : sabre(req)));

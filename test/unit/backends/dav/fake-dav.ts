@@ -6,7 +6,9 @@ export interface RecordedRequest {
   readonly body: string | undefined;
 }
 
-export type Route = (req: RecordedRequest) => { status: number; body?: string } | undefined;
+export type Route = (
+  req: RecordedRequest,
+) => { status: number; body?: string; headers?: Record<string, string> } | undefined;
 
 export function fakeFetch(route: Route): { fetch: typeof fetch; requests: RecordedRequest[] } {
   const requests: RecordedRequest[] = [];
@@ -22,7 +24,7 @@ export function fakeFetch(route: Route): { fetch: typeof fetch; requests: Record
     };
     requests.push(req);
     const answer = route(req) ?? { status: 404 };
-    return new Response(answer.body ?? null, { status: answer.status });
+    return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
   };
   return { fetch: impl as typeof fetch, requests };
 }
