@@ -18,10 +18,14 @@ export async function mailMeetingChanges(
   before: string | undefined,
   after: string | undefined,
 ): Promise<void> {
-  if (ctx.backends.submitter === undefined || (await serverSchedules(ctx))) return;
+  if (ctx.backends.submitter === undefined) return;
   const now = ctx.now();
-  for (const m of meetingMessages(before, after, ctx.principal.email, now)) {
-    if (m.recipients.length === 0) continue;
+  const messages = meetingMessages(before, after, ctx.principal.email, now).filter(
+    (m) => m.recipients.length > 0,
+  );
+  // Asked only when there is something to mail: most calendar writes are no meetings.
+  if (messages.length === 0 || (await serverSchedules(ctx))) return;
+  for (const m of messages) {
     const raw = imipMessage({
       from: ctx.principal.email,
       to: m.recipients,
