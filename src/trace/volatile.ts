@@ -22,6 +22,7 @@ export const VOLATILE_TAGS: ReadonlySet<string> = new Set<TagRef>([
   'ComposeMail:ItemId',
   'MeetingResponse:CollectionId',
   'MeetingResponse:RequestId',
+  'Search:LongId',
 ]);
 
 /** Query parameters and headers that carry the same kind of values. */

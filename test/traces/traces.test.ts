@@ -49,6 +49,7 @@ async function startGateway(trace: GatewayConfig['trace']): Promise<Gateway> {
     plainHttp: true,
     imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
     davUrl: `http://${env.host}:${env.davPort}/`,
+    gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
     sieve: { host: env.host, port: env.sievePort },
     state: { driver: 'memory', path: '' },
     trace,
@@ -178,6 +179,10 @@ function learn(cmd: string, body: WbxmlElement, state: FlowState): void {
         if (serverId !== undefined) state.added.set(childText(r, 'AirSync:ClientId')!, serverId);
       }
     }
+  } else if (cmd === 'Search') {
+    const store = child(child(body, 'Search:Response') ?? body, 'Search:Store');
+    const ids = (store ? elements(store, 'Search:Result') : []).map((r) => childText(r, 'Search:LongId'));
+    state.found = ids.filter((id): id is string => id !== undefined);
   } else if (cmd === 'MoveItems') {
     for (const r of elements(body, 'Move:Response')) {
       const moved = childText(r, 'Move:DstMsgId');

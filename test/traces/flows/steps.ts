@@ -17,6 +17,8 @@ export interface FlowState {
   added: Map<string, string>;
   /** MoveItems: the new ServerIds (DstMsgId), in order. */
   moved: string[];
+  /** Search Mailbox: the LongIds of the last results, in order. */
+  found: string[];
 }
 
 export const newFlowState = (): FlowState => ({
@@ -26,6 +28,7 @@ export const newFlowState = (): FlowState => ({
   items: new Map(),
   added: new Map(),
   moved: [],
+  found: [],
 });
 
 export interface FlowStep {
