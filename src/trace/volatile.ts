@@ -23,6 +23,9 @@ export const VOLATILE_TAGS: ReadonlySet<string> = new Set<TagRef>([
   'MeetingResponse:CollectionId',
   'MeetingResponse:RequestId',
   'Search:LongId',
+  // Derived from a Message-ID and date, new for every message a flow creates (a draft).
+  'Email2:ConversationId',
+  'Email2:ConversationIndex',
 ]);
 
 /** Query parameters and headers that carry the same kind of values. */
@@ -72,9 +75,11 @@ export function normalise(e: WbxmlElement, names: Map<string, string> = new Map(
         return {
           tag: c.tag,
           children: c.children.map((x) => {
-            if (typeof x !== 'string') return x;
-            if (!names.has(x)) names.set(x, `<${c.tag.split(':')[1]}#${names.size + 1}>`);
-            return names.get(x)!;
+            if (isElement(x)) return x;
+            // Opaque values (ConversationId) are named by their bytes.
+            const value = typeof x === 'string' ? x : `opaque:${Buffer.from(x).toString('base64')}`;
+            if (!names.has(value)) names.set(value, `<${c.tag.split(':')[1]}#${names.size + 1}>`);
+            return names.get(value)!;
           }),
         };
       }

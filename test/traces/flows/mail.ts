@@ -1,5 +1,6 @@
 import { el, type WbxmlElement } from '../../../src/wbxml/index.js';
 import {
+  add,
   bodyPreference,
   change,
   folderId,
@@ -170,4 +171,68 @@ function longSync(read: 0 | 1) {
   );
 }
 
-export const MAIL_FLOWS: Flow[] = [iosMail, iosDelete, gmailLongSync];
+const OUTLOOK_DRAFT = 'outlook-draft-7f3a';
+
+const outlookDrafts = (extra: Omit<CollectionSpec, 'folder' | 'options'>): CollectionSpec => ({
+  folder: 'Drafts',
+  ...extra,
+  options: [el('AirSync:FilterType', 0), bodyPreference(2, 1024)],
+});
+
+const outlookDraft: Flow = {
+  name: 'outlook-mobile-16.1-draft',
+  client: 'Outlook for iOS and Android',
+  version: '16.1',
+  queryForm: 'plain',
+  deviceType: 'Outlook',
+  userAgent: 'Outlook-iOS-Android/1.0',
+  user: 'dave',
+  source:
+    'A 16.x client saving a draft (MS-ASEMAIL 3.1.5.3: Sync Add in Drafts with To, Subject, Body and Importance, no Email2:Send), editing it (Change) and discarding it (Delete with DeletesAsMoves 0, so nothing is left in Deleted Items). IMAP cannot change a stored message, so the edit is a new message: the next Sync replaces the draft (Delete of the old ServerId, Add of the new one)',
+  steps: [
+    ...provisioning,
+    folderSync0,
+    sync({ folder: 'Drafts', initial: true }),
+    sync(outlookDrafts({ windowSize: 25 })),
+    sync(
+      outlookDrafts({
+        getChanges: false,
+        commands: () => [
+          add(
+            OUTLOOK_DRAFT,
+            el('Email:To', '"Bob Example" <bob@example.test>'),
+            el('Email:Subject', 'Agenda for Monday'),
+            el('AirSyncBase:Body', el('AirSyncBase:Type', 1), el('AirSyncBase:Data', 'First point: ')),
+            el('Email:Importance', 1),
+          ),
+        ],
+      }),
+    ),
+    sync(
+      outlookDrafts({
+        getChanges: false,
+        commands: (s) => [
+          change(
+            s.added.get(OUTLOOK_DRAFT) ?? '',
+            el('Email:To', '"Bob Example" <bob@example.test>'),
+            el('Email:Subject', 'Agenda for Monday (v2)'),
+            el('AirSyncBase:Body', el('AirSyncBase:Type', 1), el('AirSyncBase:Data', 'First point: budget.')),
+            el('Email:Importance', 2),
+          ),
+        ],
+      }),
+    ),
+    sync(outlookDrafts({ windowSize: 25 })),
+    sync(
+      outlookDrafts({
+        deletesAsMoves: false,
+        getChanges: false,
+        // IMAP cannot edit a message: the edited draft came back under a new ServerId (Delete + Add).
+        commands: (s) => [remove(itemOf(s, 'Drafts', -1))],
+      }),
+    ),
+    sync(outlookDrafts({ windowSize: 25 })),
+  ],
+};
+
+export const MAIL_FLOWS: Flow[] = [iosMail, iosDelete, gmailLongSync, outlookDraft];
