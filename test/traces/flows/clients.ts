@@ -21,6 +21,14 @@ export const GMAIL: ClientProfile = {
   userAgent: 'Android-Mail/2024.08.04.661587236.Release',
 };
 
+export const OUTLOOK: ClientProfile = {
+  client: 'Outlook for iOS and Android',
+  version: '16.1',
+  queryForm: 'plain',
+  deviceType: 'Outlook',
+  userAgent: 'Outlook-iOS-Android/1.0',
+};
+
 export const TBSYNC: ClientProfile = {
   client: 'Thunderbird TbSync 5.3.4 (EAS-4-TbSync)',
   version: '14.0',

@@ -14,7 +14,7 @@ import {
   type Flow,
   type FlowState,
 } from './steps.js';
-import { GMAIL, gmailProvision, IPHONE } from './clients.js';
+import { GMAIL, gmailProvision, IPHONE, OUTLOOK } from './clients.js';
 
 // Mail sessions after onboarding. Flows on alice only read (other tests rely on her mailbox);
 // flows that change a mailbox run as dave and put everything back, so every replay starts from
@@ -181,11 +181,7 @@ const outlookDrafts = (extra: Omit<CollectionSpec, 'folder' | 'options'>): Colle
 
 const outlookDraft: Flow = {
   name: 'outlook-mobile-16.1-draft',
-  client: 'Outlook for iOS and Android',
-  version: '16.1',
-  queryForm: 'plain',
-  deviceType: 'Outlook',
-  userAgent: 'Outlook-iOS-Android/1.0',
+  ...OUTLOOK,
   user: 'dave',
   source:
     'A 16.x client saving a draft (MS-ASEMAIL 3.1.5.3: Sync Add in Drafts with To, Subject, Body and Importance, no Email2:Send), editing it (Change) and discarding it (Delete with DeletesAsMoves 0, so nothing is left in Deleted Items). IMAP cannot change a stored message, so the edit is a new message: the next Sync replaces the draft (Delete of the old ServerId, Add of the new one)',

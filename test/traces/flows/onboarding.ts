@@ -11,7 +11,7 @@ import {
   type Flow,
   type FlowStep,
 } from './steps.js';
-import { GMAIL, gmailProvision, IPHONE, TBSYNC } from './clients.js';
+import { GMAIL, gmailProvision, IPHONE, OUTLOOK, TBSYNC } from './clients.js';
 
 // The onboarding of shipping clients, as their makers and public protocol logs show it: which
 // query form, version, DeviceType and User-Agent they use, and the order of their first requests.
@@ -126,13 +126,9 @@ export const ONBOARDING_FLOWS: Flow[] = [
   },
   {
     name: 'outlook-mobile-16.1-onboarding',
-    client: 'Outlook for iOS and Android',
+    ...OUTLOOK,
     source:
       'Outlook mobile: 16.1, plain query, Provision, FolderSync, UserInformation for the account name; the Inbox list with 1,024-byte HTML previews, then the whole body of the message opened with ItemOperations Fetch (MS-ASCMD 2.2.1.10)',
-    version: '16.1',
-    queryForm: 'plain',
-    deviceType: 'Outlook',
-    userAgent: 'Outlook-iOS-Android/1.0',
     steps: [
       {
         cmd: 'Provision',
