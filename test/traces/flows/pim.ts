@@ -1,6 +1,7 @@
 import { el, type WbxmlElement } from '../../../src/wbxml/index.js';
 import {
   add,
+  change,
   bodyPreference,
   folderId,
   folderSync0,
@@ -9,6 +10,7 @@ import {
   sync,
   type CollectionSpec,
   type Flow,
+  type FlowState,
   type FlowStep,
 } from './steps.js';
 import { IPHONE, TBSYNC } from './clients.js';
@@ -19,6 +21,10 @@ import { IPHONE, TBSYNC } from './clients.js';
 
 const DEMO_EVENT_CLIENT_ID = '58281';
 
+/** MS-ASDTYPE 2.7.6 TimeZone for W. Europe (see iosNewEvent), as iOS sends it. */
+const W_EUROPE =
+  'xP///wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoAAAAFAAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMAAAAFAAIAAAAAAAAAxP///w==';
+
 /**
  * iOS's new event, shaped like the request in shared/reference-traces/ios-eas16.1-calendar-add-
  * request.xml: Commands and GetChanges in one request, empty Reminder, Attendees and Recurrence,
@@ -28,10 +34,7 @@ const DEMO_EVENT_CLIENT_ID = '58281';
  * from the last Sunday of March 02:00, bias -60, names empty as iOS leaves them.
  */
 const iosNewEvent = (): WbxmlElement[] => [
-  el(
-    'Calendar:Timezone',
-    'xP///wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoAAAAFAAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMAAAAFAAIAAAAAAAAAxP///w==',
-  ),
+  el('Calendar:Timezone', W_EUROPE),
   el('Calendar:AllDayEvent', 0),
   el('Calendar:BusyStatus', 2),
   el('Calendar:EndTime', '20260822T120000Z'),
@@ -82,6 +85,84 @@ const iosPim: Flow = {
       }),
     ),
     sync(iosCalendar({ windowSize: 25, commands: (s) => [remove(s.added.get(DEMO_EVENT_CLIENT_ID) ?? '')] })),
+  ],
+};
+
+const SERIES_CLIENT_ID = '58282';
+
+/** A weekly team meeting on Mondays 10:00 Berlin time, five times, as iOS writes a new series. */
+const iosNewSeries = (): WbxmlElement[] => [
+  el('Calendar:Timezone', W_EUROPE),
+  el('Calendar:AllDayEvent', 0),
+  el('Calendar:BusyStatus', 2),
+  el('Calendar:EndTime', '20261207T100000Z'),
+  el('AirSyncBase:Location', el('AirSyncBase:DisplayName', 'Room 2.12')),
+  el('Calendar:Reminder', 15),
+  el('Calendar:Sensitivity', 0),
+  el('Calendar:Subject', 'Trace suite weekly'),
+  el('Calendar:StartTime', '20261207T090000Z'),
+  el('Calendar:ClientUid', '7C1E2F0A9B3D4E5F8A6B7C8D9E0F1A2B0.33'),
+  el('Calendar:MeetingStatus', 0),
+  el('Calendar:Attendees'),
+  el(
+    'Calendar:Recurrence',
+    el('Calendar:Type', 1),
+    el('Calendar:Interval', 1),
+    el('Calendar:Occurrences', 5),
+    el('Calendar:DayOfWeek', 2),
+    el('Calendar:FirstDayOfWeek', 1),
+  ),
+];
+
+const seriesId = (s: FlowState): string => s.added.get(SERIES_CLIENT_ID) ?? '';
+
+const iosSeries: Flow = {
+  name: 'ios-16.1-calendar-series',
+  ...IPHONE,
+  client: 'iOS 17 Calendar',
+  user: 'dave',
+  source:
+    'iOS Calendar at 16.1 (MS-ASCAL 2.2.2.22 and MS-ASCMD 2.2.3.87 InstanceId): a new weekly series with five occurrences (Recurrence Type 1, DayOfWeek, Occurrences, FirstDayOfWeek), "this event only" moved by an hour (Change with AirSyncBase:InstanceId), one occurrence deleted (Delete with InstanceId), the calendar read back, then the whole series deleted',
+  steps: [
+    ...provisioning,
+    folderSync0,
+    sync({ folder: 'Calendar', initial: true }),
+    sync(iosCalendar({ windowSize: 25 })),
+    sync(
+      iosCalendar({
+        getChanges: 'empty',
+        windowSize: 25,
+        commands: () => [add(SERIES_CLIENT_ID, ...iosNewSeries())],
+      }),
+    ),
+    sync(
+      iosCalendar({
+        windowSize: 25,
+        commands: (s) => [
+          change(
+            seriesId(s),
+            el('AirSyncBase:InstanceId', '2026-12-14T09:00:00.000Z'),
+            el('Calendar:StartTime', '20261214T100000Z'),
+            el('Calendar:EndTime', '20261214T110000Z'),
+            el('Calendar:Subject', 'Trace suite weekly (later)'),
+          ),
+        ],
+      }),
+    ),
+    sync(
+      iosCalendar({
+        windowSize: 25,
+        commands: (s) => [
+          el(
+            'AirSync:Delete',
+            el('AirSync:ServerId', seriesId(s)),
+            el('AirSyncBase:InstanceId', '2026-12-21T09:00:00.000Z'),
+          ),
+        ],
+      }),
+    ),
+    sync(iosCalendar({ windowSize: 25 })),
+    sync(iosCalendar({ windowSize: 25, commands: (s) => [remove(seriesId(s))] })),
   ],
 };
 
@@ -170,4 +251,4 @@ const tbsyncPim: Flow = {
   ],
 };
 
-export const PIM_FLOWS: Flow[] = [iosPim, tbsyncPim];
+export const PIM_FLOWS: Flow[] = [iosPim, iosSeries, tbsyncPim];
