@@ -1,5 +1,6 @@
 import { el, type WbxmlElement } from '../../../src/wbxml/index.js';
 import { provisionRequest } from '../../support/eas-requests.js';
+import { itemOperationsFetch } from '../../support/mail-sync.js';
 import {
   ack,
   bodyPreference,
@@ -150,15 +151,10 @@ export const ONBOARDING_FLOWS: Flow[] = [
         cmd: 'ItemOperations',
         withPolicyKey: true,
         body: (s) =>
-          el(
-            'ItemOperations:ItemOperations',
-            el(
-              'ItemOperations:Fetch',
-              el('ItemOperations:Store', 'Mailbox'),
-              el('AirSync:CollectionId', s.folders.get('Inbox') ?? ''),
-              el('AirSync:ServerId', itemOf(s, 'Inbox', 0)),
-              el('ItemOperations:Options', bodyPreference(2)),
-            ),
+          itemOperationsFetch(
+            el('AirSync:CollectionId', s.folders.get('Inbox') ?? ''),
+            el('AirSync:ServerId', itemOf(s, 'Inbox', 0)),
+            el('ItemOperations:Options', bodyPreference(2)),
           ),
       },
     ],

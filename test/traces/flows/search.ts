@@ -1,4 +1,5 @@
 import { el } from '../../../src/wbxml/index.js';
+import { itemOperationsFetch } from '../../support/mail-sync.js';
 import { bodyPreference, folderSync0, provisioning, type Flow } from './steps.js';
 import { IPHONE } from './clients.js';
 
@@ -47,14 +48,9 @@ const iosSearch: Flow = {
       cmd: 'ItemOperations',
       withPolicyKey: true,
       body: (s) =>
-        el(
-          'ItemOperations:ItemOperations',
-          el(
-            'ItemOperations:Fetch',
-            el('ItemOperations:Store', 'Mailbox'),
-            el('Search:LongId', s.found[0] ?? ''),
-            el('ItemOperations:Options', bodyPreference(1)),
-          ),
+        itemOperationsFetch(
+          el('Search:LongId', s.found[0] ?? ''),
+          el('ItemOperations:Options', bodyPreference(1)),
         ),
     },
   ],
