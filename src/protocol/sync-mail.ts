@@ -61,6 +61,9 @@ export async function syncMailCollection(
   const store = ctx.backends.mail;
   const render = renderOptionsFor(req.options, req.collectionId, ctx);
 
+  // The device's own moves into and out of this folder first: its commands may name a message it
+  // moved here, and the server's delta must find such a message known.
+  await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
   const responses = await applyClientCommands(req, folder, s, render, ctx);
 
   const commands: WbxmlElement[] = [];
@@ -78,7 +81,6 @@ export async function syncMailCollection(
       await state.resetSyncState(device, collectionScope(req.collectionId));
       return failed(req.collectionId, SyncStatus.InvalidSyncKey);
     }
-    await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
     const window = takeWindow(s, windowSize);
     const rendered = await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx);
     moreAvailable = window.moreAvailable || rendered.deferred;
