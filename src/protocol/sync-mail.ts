@@ -429,9 +429,25 @@ async function applyDeletes(
   const inTrash = folders.find((f) => f.key === folder.key)?.role === 'trash';
   const trash = inTrash ? undefined : folders.find((f) => f.role === 'trash');
   // MS-ASCMD 2.2.3.43 DeletesAsMoves: the item goes to Deleted Items, unless this is that folder.
-  if (trash !== undefined) await store.moveMessages(folder.key, uids, trash.key, ctx.signal);
-  else await store.expungeMessages(folder.key, uids, ctx.signal);
+  let unsure: readonly number[] = uids;
+  if (trash !== undefined) {
+    const moved = await store.moveMessages(folder.key, uids, trash.key, ctx.signal);
+    unsure = uids.filter((uid) => !moved.has(uid));
+  } else {
+    await store.expungeMessages(folder.key, uids, ctx.signal);
+  }
+  // A write the server answered OK may have touched nothing: what is still here goes back to the
+  // device as an Add, so its view returns to the mailbox instead of silently parting from it.
+  const stayed =
+    unsure.length === 0
+      ? []
+      : (await store.listFlags(folder.key, UidSet.of(unsure).toString(), ctx.signal)).messages.map(
+          (m) => m.uid,
+        );
+  if (stayed.length > 0)
+    ctx.log.warn({ folder: folder.collectionId, uids: stayed }, 'Delete left messages in place');
   s.forget(uids);
+  s.putBack(stayed);
 }
 
 async function applyFetches(

@@ -122,10 +122,9 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
 
   changesSince(folderKey: string, modseq: bigint, signal?: AbortSignal): Promise<MailboxDelta> {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, changed: [], vanished: [] });
-    return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, READ, async (client, path) => {
-      const state = await messages.mailboxStateOf(client, path);
-      return messages.changesSince(client, path, state, modseq);
-    });
+    return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, READ, (client, path) =>
+      messages.changesSince(client, path, modseq),
+    );
   }
 
   listFlags(
@@ -189,9 +188,9 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
 
   expungeMessages(folderKey: string, uids: readonly number[], signal?: AbortSignal): Promise<void> {
     if (uids.length === 0) return Promise.resolve();
-    return this.#inMailbox('EXPUNGE', folderKey, signal, WRITE, async (client) => {
-      await client.messageDelete(uids.join(','), { uid: true });
-    });
+    return this.#inMailbox('EXPUNGE', folderKey, signal, WRITE, (client) =>
+      messages.expungeMessages(client, uids),
+    );
   }
 
   appendMessage(
