@@ -293,7 +293,8 @@ function applyDelta(
     const own = s.echo.get(m.uid);
     if (own !== undefined && m.modseq !== undefined && m.modseq <= own) continue;
     if (s.known.has(m.uid)) changes.push(m.uid);
-    else if (m.uid >= s.uidNext && inWindow(m, cutoff)) adds.push(m.uid);
+    // New mail, or one the listing left out (a \Deleted mark taken back): the window decides.
+    else if (inWindow(m, cutoff)) adds.push(m.uid);
   }
   s.changes = s.changes.union(changes);
   s.adds = s.adds.union(adds);
@@ -322,7 +323,7 @@ function compareFlags(
     if (s.known.has(m.uid) || s.adds.has(m.uid)) {
       // A pending Add goes out with its flags as they are then; only known items get a Change.
       if (s.known.has(m.uid) && flags.get(m.uid) !== flagsKey(m.flags)) changes.push(m.uid);
-    } else if (m.uid >= s.uidNext && inWindow(m, cutoff)) {
+    } else if (inWindow(m, cutoff)) {
       adds.push(m.uid);
       flags.set(m.uid, flagsKey(m.flags));
     }

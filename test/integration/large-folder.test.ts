@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe(`a folder of ${COUNT} messages`, () => {
   it('is emptied by ItemOperations EmptyFolderContents', async () => {
-    expect((await imap.status(folder, { messages: true })).messages).toBe(COUNT);
+    expect(await countOf(folder)).toBe(COUNT);
     const device = new MailDevice(gateway.app, 'bob', '14.1');
     await device.onboard();
     const res = await device.call(
@@ -47,6 +47,11 @@ describe(`a folder of ${COUNT} messages`, () => {
     expect(childText(child(response, 'ItemOperations:EmptyFolderContents')!, 'ItemOperations:Status')).toBe(
       '1',
     );
-    expect((await imap.status(folder, { messages: true })).messages).toBe(0);
+    expect(await countOf(folder)).toBe(0);
   }, 120_000);
 });
+
+async function countOf(path: string): Promise<number | undefined> {
+  const status = await imap.status(path, { messages: true });
+  return status === false ? undefined : status.messages;
+}

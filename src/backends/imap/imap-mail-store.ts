@@ -35,8 +35,11 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
   /** Folder key → mailbox path, refreshed by a LIST when a key is unknown or a path went stale. */
   #paths = new Map<string, string>();
 
+  readonly #listing: messages.ListingOptions;
+
   constructor(config: ImapConfig, credentials: Credentials) {
     this.#connection = new ImapConnection(config, credentials);
+    this.#listing = { hideDeleted: config.hideDeleted !== false };
   }
 
   listFolders(signal?: AbortSignal): Promise<MailFolder[]> {
@@ -116,14 +119,14 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
     return this.#inMailbox('SEARCH', folderKey, signal, READ, async (client, path) => {
       // State first: whatever arrives after it shows up again in the next delta, never lost.
       const state = await messages.mailboxStateOf(client, path);
-      return { state, uids: await messages.searchUidsSince(client, since) };
+      return { state, uids: await messages.searchUidsSince(client, since, this.#listing) };
     });
   }
 
   changesSince(folderKey: string, modseq: bigint, signal?: AbortSignal): Promise<MailboxDelta> {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, changed: [], vanished: [] });
     return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, READ, (client, path) =>
-      messages.changesSince(client, path, modseq),
+      messages.changesSince(client, path, modseq, this.#listing),
     );
   }
 
@@ -135,7 +138,7 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, messages: [] });
     return this.#inMailbox('FETCH FLAGS', folderKey, signal, READ, async (client, path) => {
       const state = await messages.mailboxStateOf(client, path);
-      return { state, messages: await messages.listFlags(client, uids) };
+      return { state, messages: await messages.listFlags(client, uids, this.#listing) };
     });
   }
 

@@ -42,10 +42,29 @@ export async function refreshView(client: ImapFlow): Promise<void> {
   await client.noop();
 }
 
-export async function searchUidsSince(client: ImapFlow, since: Date | undefined): Promise<number[]> {
+/**
+ * Whether messages marked \Deleted but not yet expunged (the mark-then-expunge model of RFC 3501
+ * 6.4.3, still used by some clients) are gone for the device: then they are left out of every
+ * listing and a mark reads as an expunge.
+ */
+export interface ListingOptions {
+  readonly hideDeleted: boolean;
+}
+
+export async function searchUidsSince(
+  client: ImapFlow,
+  since: Date | undefined,
+  options: ListingOptions,
+): Promise<number[]> {
   await refreshView(client);
   // SEARCH SINCE compares dates only (RFC 3501 6.4.4): the window may start up to a day early.
-  const found = await client.search(since === undefined ? { all: true } : { since }, { uid: true });
+  const found = await client.search(
+    {
+      ...(since === undefined ? { all: true } : { since }),
+      ...(options.hideDeleted ? { deleted: false } : {}),
+    },
+    { uid: true },
+  );
   return (found || []).sort((a, b) => a - b);
 }
 
@@ -56,7 +75,12 @@ export async function searchUidsSince(client: ImapFlow, since: Date | undefined)
  * listener is on for the whole exchange. The UID range is explicit: `1:*` ends at the highest UID
  * that still exists, which would leave out an expunged newest message.
  */
-export async function changesSince(client: ImapFlow, path: string, modseq: bigint): Promise<MailboxDelta> {
+export async function changesSince(
+  client: ImapFlow,
+  path: string,
+  modseq: bigint,
+  options: ListingOptions,
+): Promise<MailboxDelta> {
   const vanished: number[] = [];
   const onExpunge = (event: { path: string; uid?: number; vanished?: boolean; earlier?: boolean }): void => {
     if (event.path === path && event.vanished && event.uid !== undefined) vanished.push(event.uid);
@@ -69,7 +93,10 @@ export async function changesSince(client: ImapFlow, path: string, modseq: bigin
       { uid: true, flags: true, internalDate: true },
       { uid: true, changedSince: modseq },
     );
-    return { state, changed: rows.map(flagsRow), vanished };
+    const changed = rows.map(flagsRow);
+    if (!options.hideDeleted) return { state, changed, vanished };
+    const marked = changed.filter(isMarkedDeleted).map((m) => m.uid);
+    return { state, changed: changed.filter((m) => !isMarkedDeleted(m)), vanished: [...vanished, ...marked] };
   } finally {
     client.off('expunge', onExpunge);
   }
@@ -93,7 +120,11 @@ async function seeUids(client: ImapFlow, uids: readonly number[]): Promise<void>
   if (uidNext === undefined || uids.some((uid) => uid >= uidNext)) await refreshView(client);
 }
 
-export async function listFlags(client: ImapFlow, uids: string | undefined): Promise<MessageFlags[]> {
+export async function listFlags(
+  client: ImapFlow,
+  uids: string | undefined,
+  options: ListingOptions,
+): Promise<MessageFlags[]> {
   if (uids === '') return [];
   await refreshView(client);
   const rows = await client.fetchAll(
@@ -101,7 +132,12 @@ export async function listFlags(client: ImapFlow, uids: string | undefined): Pro
     { uid: true, flags: true, internalDate: true },
     { uid: true },
   );
-  return rows.map(flagsRow);
+  const listed = rows.map(flagsRow);
+  return options.hideDeleted ? listed.filter((m) => !isMarkedDeleted(m)) : listed;
+}
+
+function isMarkedDeleted(m: MessageFlags): boolean {
+  return m.flags.includes('\\Deleted');
 }
 
 export async function fetchMessages(

@@ -7,7 +7,8 @@ import { imapAs, MailDevice, message } from '../support/mail-sync.js';
 
 // A message the device moved itself (MoveItems) and that then changes on the server before the
 // device's next Sync of the target folder (issue 22, defects 1 and 2): the device must end up with
-// exactly what the folder holds. Bob's mailbox, two folders of this run's own.
+// exactly what the folder holds. Also messages marked \Deleted by another client. Bob's mailbox, two
+// folders of this run's own.
 
 let gateway: RealGateway;
 let imap: ImapFlow;
@@ -148,5 +149,26 @@ describe('MoveItems and what happens to the message afterwards', () => {
     await d.device.folderSync();
     const fresh = await d.device.initialSync(d.device.idOf(target));
     expect(fresh.adds.map((a) => uidOf(a.serverId))).toContain(uidOf(moved));
+  });
+});
+
+describe('messages another client marks \\Deleted without expunging', () => {
+  it('leave the device when marked and come back when unmarked', async () => {
+    const d = await deviceWith(`marked ${run}`);
+    const uid = uidOf(d.serverId);
+    await imap.mailboxOpen(source);
+    await imap.messageFlagsAdd(uid, ['\\Deleted'], { uid: true });
+    expect((await syncOnce(d, d.from))?.deletes).toEqual([d.serverId]);
+    await imap.messageFlagsRemove(uid, ['\\Deleted'], { uid: true });
+    expect((await syncOnce(d, d.from))?.adds.map((a) => a.serverId)).toEqual([d.serverId]);
+  });
+
+  it('are left out of a first Sync', async () => {
+    await imap.mailboxOpen(source);
+    await imap.append(source, message(`hidden ${run}`), ['\\Deleted']);
+    const device = new MailDevice(gateway.app, 'bob', '14.1');
+    await device.onboard();
+    const { adds } = await device.initialSync(device.idOf(source));
+    expect(adds.map((a) => childText(a.data, 'Email:Subject'))).not.toContain(`hidden ${run}`);
   });
 });
