@@ -21,6 +21,7 @@ export async function estimateMail(
   if (snapshot === undefined) return 'invalid-key';
   const s = new MailSyncState(snapshot);
   await applyMoveNotes(ctx.state, ctx.device, collectionId, s, ctx.now().getTime());
+  const listed = s.primed;
   try {
     if ((await refresh(s, ctx.backends.mail, folderKey, filterType, ctx.now(), ctx.signal)) === 'invalid')
       return 'invalid-key';
@@ -28,5 +29,6 @@ export async function estimateMail(
     if (err instanceof BackendError && err.kind === 'not-found') return 'not-found';
     throw err;
   }
+  if (!listed) await applyMoveNotes(ctx.state, ctx.device, collectionId, s, ctx.now().getTime());
   return s.pendingCount;
 }

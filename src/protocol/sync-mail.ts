@@ -9,6 +9,7 @@ import {
 import { draftFieldsOf, draftToMime, editsDraft, mergeDraft, type DraftFields } from '../model/draft-mime.js';
 import { OutgoingMessageError, prepareOutgoing } from '../model/outgoing.js';
 import { itemServerId, parseItemServerId } from '../model/server-id.js';
+import { INITIAL_SYNC_KEY } from '../model/sync-key.js';
 import { UidSet } from '../model/uid-set.js';
 import { renderEmailFlagChanges, renderEmailItems, type RenderedEmail } from '../sync/mail-items.js';
 import {
@@ -19,7 +20,7 @@ import {
   takeWindow,
   type MailSnapshot,
 } from '../sync/mail-state.js';
-import { applyMoveNotes } from '../sync/moved-items.js';
+import { applyMoveNotes, lastMoveNote } from '../sync/moved-items.js';
 import { collectionScope } from '../sync/sync-state.js';
 import { childText, el, text, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
@@ -53,7 +54,15 @@ export async function syncMailCollection(
   ctx: CommandContext,
 ): Promise<CollectionResult> {
   const { state, device } = ctx;
-  const opened = await openCollection(req, ctx, bootstrapSnapshot, readSnapshot);
+  // A new state has seen every MoveItems note so far (moved-items.ts).
+  const notesSoFar =
+    req.syncKey === INITIAL_SYNC_KEY ? await lastMoveNote(state, device, ctx.now().getTime()) : 0;
+  const opened = await openCollection(
+    req,
+    ctx,
+    () => ({ ...bootstrapSnapshot(), moves: notesSoFar }),
+    readSnapshot,
+  );
   if (opened.done) return opened.done;
   const { known, snapshot } = opened;
   const s = new MailSyncState(snapshot);
@@ -72,6 +81,7 @@ export async function syncMailCollection(
     // While a backlog fills whole windows (an initial sync), the server is not asked again: what
     // changed meanwhile comes once the backlog is through, and each window costs only its FETCHes.
     const draining = s.primed && s.filter === req.options.filterType && s.pendingCount >= windowSize;
+    const listed = s.primed;
     if (
       !draining &&
       (await refresh(s, store, folder.key, req.options.filterType, ctx.now(), ctx.signal)) === 'invalid'
@@ -81,6 +91,7 @@ export async function syncMailCollection(
       await state.resetSyncState(device, collectionScope(req.collectionId));
       return failed(req.collectionId, SyncStatus.InvalidSyncKey);
     }
+    if (!listed) await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
     const window = takeWindow(s, windowSize);
     const rendered = await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx);
     moreAvailable = window.moreAvailable || rendered.deferred;

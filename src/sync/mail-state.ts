@@ -75,7 +75,8 @@ export class MailSyncState {
   softDeletes: UidSet;
   echo: Map<number, bigint>;
   flags: Map<number, string> | undefined;
-  moves: number;
+  /** Undefined only in a state made before notes were numbered. */
+  moves: number | undefined;
 
   constructor(s: MailSnapshot) {
     this.uidValidity = s.uidValidity;
@@ -90,7 +91,7 @@ export class MailSyncState {
     this.softDeletes = set(s.softDeletes);
     this.echo = new Map(Object.entries(s.echo).map(([uid, m]) => [Number(uid), BigInt(m)]));
     this.flags = s.flags && new Map(Object.entries(s.flags).map(([uid, f]) => [Number(uid), f]));
-    this.moves = s.moves ?? 0;
+    this.moves = s.moves;
   }
 
   snapshot(): MailSnapshot {
@@ -108,7 +109,7 @@ export class MailSyncState {
       softDeletes: this.softDeletes.toString(),
       echo: Object.fromEntries([...this.echo].map(([uid, m]) => [String(uid), m.toString()])),
       ...(this.flags ? { flags: Object.fromEntries(this.flags) } : {}),
-      ...(this.moves > 0 ? { moves: this.moves } : {}),
+      ...(this.moves !== undefined ? { moves: this.moves } : {}),
     };
   }
 
@@ -165,21 +166,27 @@ export class MailSyncState {
     this.known = this.known.union(uids);
   }
 
+  /** Moved here by the device during this request's notes (see `movedIn`); not kept. */
+  readonly #movedHere = new Set<number>();
+
   /**
-   * The device moved this message here itself (MoveItems) and holds it as it was right after the
-   * move (`modseq`, `flags`): from now on it is a message the device knows, so a later change or
-   * expunge on the server reaches the device like any other, and what the move itself did is not
-   * echoed back as a Change.
+   * The device moved this message here itself (MoveItems): from now on it is a message the device
+   * knows, so a later expunge reaches it as a Delete. Its flags go to the device once as a Change:
+   * what the device shows came from the source folder, which may have changed meanwhile, and a
+   * change between the move and now cannot be told apart from the move itself.
    */
-  movedIn(uid: number, modseq: bigint | undefined, flags: readonly string[] | undefined): void {
+  movedIn(uid: number): void {
     if (!this.primed) return;
     this.deviceHas([uid]);
-    if (modseq !== undefined) this.echo.set(uid, modseq);
-    if (this.flags && flags !== undefined) this.flags.set(uid, flagsKey(flags));
+    this.changes = this.changes.union([uid]);
+    this.#movedHere.add(uid);
   }
 
   /** Whether the message's flags moved on the server since the device was last told about it. */
   changedOnServer(m: MessageFlags): boolean {
+    // The device changes a message it has just moved here: there is no version of ours it could
+    // overwrite (iOS marks a message moved back from Trash unread in the same breath).
+    if (this.#movedHere.has(m.uid)) return false;
     if (this.changes.has(m.uid)) return true;
     // A message this folder's Sync never sent (the device has it from its own MoveItems) has no
     // earlier version of ours the device's change could overwrite.

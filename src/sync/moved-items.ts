@@ -25,9 +25,9 @@ export interface MoveNote {
   /** 'in': the UID arrived here from the device's move; 'out': it left this folder that way. */
   readonly direction: 'in' | 'out';
   readonly uid: number;
-  /** 'in' only: the message's mod-sequence and flags right after the move, as the device has it. */
-  readonly modseq?: string;
-  readonly flags?: readonly string[];
+  /** 'out' only: where the message went (a retried MoveItems gets the same answer). */
+  readonly toCollection?: string;
+  readonly toUid?: number;
 }
 
 interface MoveLog {
@@ -40,7 +40,6 @@ export interface DeviceMove {
   readonly fromUid: number;
   readonly to: string;
   readonly toUid: number | undefined;
-  readonly after?: { readonly modseq?: bigint; readonly flags: readonly string[] };
 }
 
 export async function recordMoves(
@@ -54,22 +53,53 @@ export async function recordMoves(
   let seq = log.seq;
   const notes = [...log.notes];
   for (const m of moves) {
-    notes.push({ seq: ++seq, at: now, collectionId: m.from, direction: 'out', uid: m.fromUid });
-    if (m.toUid === undefined) continue;
     notes.push({
       seq: ++seq,
       at: now,
-      collectionId: m.to,
-      direction: 'in',
-      uid: m.toUid,
-      ...(m.after?.modseq !== undefined ? { modseq: m.after.modseq.toString() } : {}),
-      ...(m.after ? { flags: m.after.flags } : {}),
+      collectionId: m.from,
+      direction: 'out',
+      uid: m.fromUid,
+      toCollection: m.to,
+      ...(m.toUid !== undefined ? { toUid: m.toUid } : {}),
     });
+    if (m.toUid !== undefined)
+      notes.push({ seq: ++seq, at: now, collectionId: m.to, direction: 'in', uid: m.toUid });
   }
   await cache.setDeviceCache(device, CACHE, { seq, notes: notes.slice(-MAX_NOTES) } satisfies MoveLog);
 }
 
-/** Takes in the notes of this collection that its state has not seen yet; call before the delta. */
+/**
+ * Where this device already moved the message, if it did: MoveItems carries no SyncKey, so a device
+ * that lost the answer sends the same move again, and must hear the same DstMsgId.
+ */
+export async function earlierMove(
+  cache: DeviceCacheStore,
+  device: DeviceRef,
+  from: string,
+  fromUid: number,
+  now: number,
+): Promise<{ readonly to: string; readonly toUid: number } | undefined> {
+  const log = readLog(await cache.getDeviceCache(device, CACHE), now);
+  for (let i = log.notes.length - 1; i >= 0; i--) {
+    const n = log.notes[i]!;
+    if (n.direction !== 'out' || n.collectionId !== from || n.uid !== fromUid) continue;
+    return n.toCollection !== undefined && n.toUid !== undefined
+      ? { to: n.toCollection, toUid: n.toUid }
+      : undefined;
+  }
+  return undefined;
+}
+
+/** The device's newest note: a state started now (SyncKey 0) has seen every note up to it. */
+export async function lastMoveNote(cache: DeviceCacheStore, device: DeviceRef, now: number): Promise<number> {
+  return readLog(await cache.getDeviceCache(device, CACHE), now).seq;
+}
+
+/**
+ * Takes in the notes of this collection that its state has not seen yet: before the delta, and for
+ * a state not listed yet, again once the first listing is done (a move into the folder between its
+ * SyncKey 0 and that listing is a message the device already holds).
+ */
 export async function applyMoveNotes(
   cache: DeviceCacheStore,
   device: DeviceRef,
@@ -78,16 +108,15 @@ export async function applyMoveNotes(
   now: number,
 ): Promise<void> {
   const log = readLog(await cache.getDeviceCache(device, CACHE), now);
-  if (!s.primed) {
-    s.moves = log.seq;
-    return;
-  }
+  // A state from before notes were numbered: its listing is the truth, older notes are passed over.
+  if (s.moves === undefined) s.moves = log.seq;
+  if (!s.primed) return;
   // A log younger than the state (the cache was cleared) starts its numbers again from 1.
   const from = s.moves <= log.seq ? s.moves : 0;
   for (const n of log.notes) {
     if (n.seq <= from || n.collectionId !== collectionId) continue;
     if (n.direction === 'out') s.forget([n.uid]);
-    else s.movedIn(n.uid, n.modseq === undefined ? undefined : BigInt(n.modseq), n.flags);
+    else s.movedIn(n.uid);
     // Only a note that concerns this folder moves its state on: others leave its SyncKey alone.
     s.moves = n.seq;
   }

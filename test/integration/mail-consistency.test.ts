@@ -124,7 +124,7 @@ describe('MoveItems and what happens to the message afterwards', () => {
     expect(answer?.adds.map((a) => uidOf(a.serverId))).toEqual([String(newUid)]);
   });
 
-  it('a moved message left alone is neither added nor changed, and the device may change it', async () => {
+  it('a moved message is not added again, and the device may change it in the same Sync', async () => {
     const d = await deviceWith(`alone ${run}`);
     const moved = await moveItem(d, d.serverId);
     // iOS marks a message it moved unread in the same Sync that first sees the target folder.
@@ -136,8 +136,17 @@ describe('MoveItems and what happens to the message afterwards', () => {
     const answer = await syncOnce(d, d.to, [unread]);
     expect(answer?.responses ?? []).toEqual([]);
     expect(answer?.adds ?? []).toEqual([]);
-    expect(answer?.changes ?? []).toEqual([]);
+    // Its flags once, as they are now: unread, as the device made it.
+    expect(answer?.changes.map((c) => [c.serverId, childText(c.data, 'Email:Read')])).toEqual([[moved, '0']]);
+    expect((await syncOnce(d, d.to))?.changes ?? []).toEqual([]);
     expect((await syncOnce(d, d.from))?.deletes ?? []).toEqual([]);
+  });
+
+  it('a MoveItems retried after its answer was lost gets the same DstMsgId', async () => {
+    const d = await deviceWith(`retried ${run}`);
+    const first = await moveItem(d, d.serverId);
+    expect(await moveItem(d, d.serverId)).toBe(first);
+    expect((await syncOnce(d, d.to))?.adds ?? []).toEqual([]);
   });
 
   it('a from-scratch Sync of the target folder (SyncKey 0) lists the moved message', async () => {
@@ -149,6 +158,23 @@ describe('MoveItems and what happens to the message afterwards', () => {
     await d.device.folderSync();
     const fresh = await d.device.initialSync(d.device.idOf(target));
     expect(fresh.adds.map((a) => uidOf(a.serverId))).toContain(uidOf(moved));
+  });
+});
+
+describe('MoveItems into a folder between its SyncKey 0 and its first listing', () => {
+  it('the moved message is listed once, as the device holds it', async () => {
+    const d = await deviceWith(`early ${run}`);
+    const reset = await d.device.sync([{ syncKey: '0', collectionId: d.to }]);
+    d.keys.set(d.to, reset.collections.get(d.to)!.syncKey!);
+    const moved = await moveItem(d, d.serverId);
+    const listed: string[] = [];
+    for (let more = true; more; ) {
+      const answer = await syncOnce(d, d.to);
+      listed.push(...(answer?.adds ?? []).map((a) => a.serverId));
+      more = answer?.moreAvailable ?? false;
+    }
+    expect(listed).not.toContain(moved);
+    expect(listed.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,7 +1,6 @@
-import { BackendError, type MessageFlags } from '../../backends/types.js';
+import { BackendError } from '../../backends/types.js';
 import { itemServerId, parseItemServerId } from '../../model/server-id.js';
-import { UidSet } from '../../model/uid-set.js';
-import { recordMoves, type DeviceMove } from '../../sync/moved-items.js';
+import { earlierMove, recordMoves, type DeviceMove } from '../../sync/moved-items.js';
 import { childText, el, elements } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -44,13 +43,13 @@ const moveItems: Command<Move[], MoveResult[]> = {
 
   async handle(moves, ctx) {
     const results: MoveResult[] = [];
-    const done: DoneMove[] = [];
+    const done: DeviceMove[] = [];
     for (const move of moves) {
       const { result, moved } = await moveOne(move, ctx);
       results.push(result);
       if (moved) done.push(moved);
     }
-    await recordMoves(ctx.state, ctx.device, await withStateAfter(done, ctx), ctx.now().getTime());
+    await recordMoves(ctx.state, ctx.device, done, ctx.now().getTime());
     return results;
   },
 
@@ -69,11 +68,7 @@ const moveItems: Command<Move[], MoveResult[]> = {
   },
 };
 
-interface DoneMove extends DeviceMove {
-  readonly toKey: string;
-}
-
-async function moveOne(move: Move, ctx: CommandContext): Promise<{ result: MoveResult; moved?: DoneMove }> {
+async function moveOne(move: Move, ctx: CommandContext): Promise<{ result: MoveResult; moved?: DeviceMove }> {
   const fail = (status: number) => ({ result: { srcMsgId: move.srcMsgId, status } });
   const item = parseItemServerId(move.srcMsgId);
   if (item === undefined || item.collectionId !== move.srcFldId) return fail(MoveStatus.InvalidSource);
@@ -84,6 +79,15 @@ async function moveOne(move: Move, ctx: CommandContext): Promise<{ result: MoveR
   ]);
   if (src?.store !== 'mail') return fail(MoveStatus.InvalidSource);
   if (dst?.store !== 'mail') return fail(MoveStatus.InvalidDestination);
+  const before = await earlierMove(ctx.state, ctx.device, move.srcFldId, item.uid, ctx.now().getTime());
+  if (before !== undefined && before.to === move.dstFldId)
+    return {
+      result: {
+        srcMsgId: move.srcMsgId,
+        status: MoveStatus.Success,
+        dstMsgId: itemServerId(before.to, before.toUid),
+      },
+    };
   try {
     const store = ctx.backends.mail;
     const newUid = (await store.moveMessages(src.key, [item.uid], dst.key, ctx.signal)).get(item.uid);
@@ -101,7 +105,7 @@ async function moveOne(move: Move, ctx: CommandContext): Promise<{ result: MoveR
         status: MoveStatus.Success,
         dstMsgId: itemServerId(move.dstFldId, newUid),
       },
-      moved: { from: move.srcFldId, fromUid: item.uid, to: move.dstFldId, toUid: newUid, toKey: dst.key },
+      moved: { from: move.srcFldId, fromUid: item.uid, to: move.dstFldId, toUid: newUid },
     };
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
@@ -109,33 +113,6 @@ async function moveOne(move: Move, ctx: CommandContext): Promise<{ result: MoveR
     if (err.kind === 'not-found') return fail(MoveStatus.InvalidDestination);
     return fail(err.kind === 'temporary' ? MoveStatus.Locked : MoveStatus.Failure);
   }
-}
-
-/**
- * Each moved message's mod-sequence and flags in its new folder, which is how the device holds it:
- * the target folder's next Sync then sends only what changes after the move (one FETCH per folder).
- * Without them the move is still recorded; the device may get one needless Change.
- */
-async function withStateAfter(moves: readonly DoneMove[], ctx: CommandContext): Promise<DeviceMove[]> {
-  const byFolder = new Map<string, DoneMove[]>();
-  for (const m of moves) byFolder.set(m.toKey, [...(byFolder.get(m.toKey) ?? []), m]);
-  const out: DeviceMove[] = [];
-  for (const [key, group] of byFolder) {
-    const uids = UidSet.of(group.flatMap((m) => (m.toUid === undefined ? [] : [m.toUid])));
-    const after = await ctx.backends.mail.listFlags(key, uids.toString(), ctx.signal).then(
-      (listed) => new Map(listed.messages.map((m) => [m.uid, m])),
-      (err: unknown) => {
-        if (!(err instanceof BackendError)) throw err;
-        ctx.log.info({ err: err.message }, 'flags after MoveItems not read');
-        return new Map<number, MessageFlags>();
-      },
-    );
-    for (const m of group) {
-      const now = m.toUid === undefined ? undefined : after.get(m.toUid);
-      out.push({ ...m, ...(now ? { after: { modseq: now.modseq, flags: now.flags } } : {}) });
-    }
-  }
-  return out;
 }
 
 export const moveItemsCommand = defineCommand({
