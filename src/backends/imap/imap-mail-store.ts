@@ -260,13 +260,18 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
     );
   }
 
-  /** A stale path (the folder was renamed elsewhere) is looked up again once. */
+  /**
+   * A stale path (the folder was renamed elsewhere) is looked up again once. imapflow reports a
+   * SELECT of a name that no longer exists as a bare NO (Dovecot's [NONEXISTENT] does not reach
+   * us), so any refusal of a remembered path counts.
+   */
   async #withPath<T>(client: ImapFlow, folderKey: string, op: (path: string) => Promise<T>): Promise<T> {
     const cached = this.#paths.get(folderKey);
     try {
       return await op(cached ?? (await this.#pathOf(client, folderKey)));
     } catch (err) {
-      if (cached === undefined || kindOfImapError(err) !== 'not-found') throw err;
+      const kind = kindOfImapError(err);
+      if (cached === undefined || (kind !== 'not-found' && kind !== 'permanent')) throw err;
       this.#paths.clear();
       return op(await this.#pathOf(client, folderKey));
     }
