@@ -26,8 +26,11 @@ export interface EasAnswer {
 export const basicAuth = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-/** One ActiveSync request through fastify's inject(), as a device would send it. */
-export async function eas(app: FastifyInstance, call: EasCall): Promise<EasAnswer> {
+/** Where requests go: an app in this process (fastify's inject()), or a gateway over HTTP. */
+export type EasTarget = FastifyInstance | { readonly baseUrl: string; readonly timeoutMs?: number };
+
+/** One ActiveSync request, as a device would send it. */
+export async function eas(app: EasTarget, call: EasCall): Promise<EasAnswer> {
   const user = call.user ?? 'alice';
   const query =
     call.query ??
@@ -45,17 +48,34 @@ export async function eas(app: FastifyInstance, call: EasCall): Promise<EasAnswe
   };
   if (call.policyKey !== undefined) headers['x-ms-policykey'] = call.policyKey;
   const payload = call.rawBody ?? (call.body ? Buffer.from(encodeWbxml(call.body)) : undefined);
-  const res = await app.inject({
+  const url = `/Microsoft-Server-ActiveSync?${query}`;
+  if ('baseUrl' in app) return overHttp(app, url, headers, payload);
+  const res = await app.inject({ method: 'POST', url, headers, payload });
+  return answerOf(res.statusCode, res.headers, res.rawPayload);
+}
+
+async function overHttp(
+  target: { readonly baseUrl: string; readonly timeoutMs?: number },
+  url: string,
+  headers: Record<string, string>,
+  payload: Buffer | undefined,
+): Promise<EasAnswer> {
+  const res = await fetch(new URL(url, target.baseUrl), {
     method: 'POST',
-    url: `/Microsoft-Server-ActiveSync?${query}`,
     headers,
-    payload,
+    ...(payload ? { body: payload } : {}),
+    signal: AbortSignal.timeout(target.timeoutMs ?? 60_000),
   });
-  const isWbxml = String(res.headers['content-type'] ?? '').startsWith('application/vnd.ms-sync.wbxml');
+  const raw = Buffer.from(await res.arrayBuffer());
+  return answerOf(res.status, Object.fromEntries(res.headers), raw);
+}
+
+function answerOf(status: number, headers: EasAnswer['headers'], raw: Buffer): EasAnswer {
+  const isWbxml = String(headers['content-type'] ?? '').startsWith('application/vnd.ms-sync.wbxml');
   return {
-    status: res.statusCode,
-    headers: res.headers,
-    body: isWbxml && res.rawPayload.length > 0 ? decodeWbxml(res.rawPayload) : undefined,
-    text: isWbxml ? '' : res.body,
+    status,
+    headers,
+    body: isWbxml && raw.length > 0 ? decodeWbxml(raw) : undefined,
+    text: isWbxml ? '' : raw.toString(),
   };
 }

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import { child, childText, el, type WbxmlElement } from '../../src/wbxml/index.js';
-import { eas, type EasCall } from './eas-client.js';
+import { eas, type EasCall, type EasTarget } from './eas-client.js';
 
 // Request bodies as phones send them, and the provisioning dance, shared by the protocol suites.
 
@@ -22,7 +21,7 @@ export const policyOf = (body: WbxmlElement): WbxmlElement =>
   child(child(body, 'Provision:Policies')!, 'Provision:Policy')!;
 
 /** Both Provision phases; returns the final policy key. */
-export async function provision(app: FastifyInstance, call: Partial<EasCall> = {}): Promise<string> {
+export async function provision(app: EasTarget, call: Partial<EasCall> = {}): Promise<string> {
   const first = await eas(app, { ...call, cmd: 'Provision', body: provisionRequest() });
   const temp = childText(policyOf(first.body!), 'Provision:PolicyKey')!;
   const second = await eas(app, {

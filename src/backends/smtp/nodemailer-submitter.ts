@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import {
   BackendError,
@@ -5,6 +6,7 @@ import {
   type Credentials,
   type MailSubmitter,
   type SmtpEnvelope,
+  type SubmitOutcome,
 } from '../types.js';
 
 // Submission (RFC 6409) as the user, with the credentials the device presented: the SMTP server
@@ -25,7 +27,7 @@ export class NodemailerSubmitter implements MailSubmitter {
     private readonly credentials: Credentials,
   ) {}
 
-  async submit(message: Uint8Array, envelope: SmtpEnvelope, signal?: AbortSignal): Promise<void> {
+  async submit(message: Uint8Array, envelope: SmtpEnvelope, signal?: AbortSignal): Promise<SubmitOutcome> {
     signal?.throwIfAborted();
     const timeout = this.config.timeoutMs ?? 30_000;
     const transport = nodemailer.createTransport({
@@ -38,32 +40,35 @@ export class NodemailerSubmitter implements MailSubmitter {
       greetingTimeout: timeout,
       socketTimeout: timeout,
     });
+    // Whether nodemailer read the message to its end, i.e. handed all of it to the socket after the
+    // server's 354: a failure before that cannot have delivered anything.
+    let written = false;
+    const raw = Readable.from([Buffer.from(message)]).on('end', () => (written = true));
     try {
-      await transport.sendMail({
-        envelope: { from: envelope.from, to: [...envelope.to] },
-        raw: Buffer.from(message),
-      });
+      await transport.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw });
+      return 'accepted';
     } catch (err) {
-      throw new BackendError(
-        kindOfSmtpError(err),
-        `SMTP: ${err instanceof Error ? err.message : String(err)}`,
-        {
-          cause: err,
-        },
-      );
+      const kind = kindOfSmtpError(err);
+      if (written && kind === 'temporary' && replyCodeOf(err) === undefined) return 'unconfirmed';
+      throw new BackendError(kind, `SMTP: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     } finally {
       transport.close();
     }
   }
 }
 
+function replyCodeOf(err: unknown): number | undefined {
+  const code =
+    typeof err === 'object' && err !== null ? (err as { responseCode?: unknown }).responseCode : undefined;
+  return typeof code === 'number' ? code : undefined;
+}
+
 /** nodemailer's error codes and the SMTP reply code (RFC 5321 4.2.1: 4xx transient, 5xx permanent). */
 export function kindOfSmtpError(err: unknown): BackendErrorKind {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as {
-    code?: unknown;
-    responseCode?: unknown;
-  };
-  const reply = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown };
+  const reply = replyCodeOf(err);
   if (e.code === 'EAUTH') return 'auth';
   if (reply === 552 || reply === 452) return 'quota';
   if (reply !== undefined && reply >= 400 && reply < 500) return 'temporary';
