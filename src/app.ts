@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Backends } from './backends/types.js';
 import { activeSyncRoutes, deviceKeyOf } from './http/activesync.js';
 import { autodiscoverRoutes } from './http/autodiscover.js';
-import { Authenticator, normaliseUser } from './http/auth.js';
+import { Authenticator } from './http/auth.js';
+import { resolveIdentity } from './http/identity.js';
 import { TraceCapture } from './http/trace-capture.js';
 import { ConcurrentRequestLimit } from './http/user-limits.js';
 import { Metrics, opsRoutes, type Readiness } from './http/metrics.js';
@@ -33,7 +34,7 @@ export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'p
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
   const fastify = Fastify({
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     routerOptions: { caseSensitive: false },
     bodyLimit: config.bodyLimitBytes,
     ...deps.server,
@@ -46,7 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trace.dir === undefined
       ? undefined
       : new TraceCapture(
-          { ...trace, dir: trace.dir, users: trace.users.map((u) => normaliseUser(u, config.mailDomain).id) },
+          { ...trace, dir: trace.dir, users: trace.users.map((u) => resolveIdentity(u, config).id) },
           fastify.log,
         );
   const queue = new DeviceQueue();
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     loginFormat: config.loginFormat,
     users: config.users,
     cacheSeconds: config.authCacheSeconds,
+    loginLimits: config.logins,
   });
 
   await fastify.register(opsRoutes, { metrics, ready: () => readiness(deps) });
@@ -75,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       caldavSchedules: config.caldavSchedules,
     },
     provisioningRequired: config.provisioning.required,
-    mailDomain: config.mailDomain,
+    identity: config,
     bodyLimitBytes: config.bodyLimitBytes,
     queue,
     metrics,

@@ -10,7 +10,8 @@ import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '
 import type { StateStore } from '../state/types.js';
 import type { DeviceQueue } from '../sync/device-queue.js';
 import { decodeWbxml, encodeWbxml, WbxmlDecodeError, type WbxmlElement } from '../wbxml/index.js';
-import { AuthError, normaliseUser, type Authenticator } from './auth.js';
+import { AuthError, type Authenticator } from './auth.js';
+import { IdentityError, resolveIdentity, type IdentityOptions } from './identity.js';
 import { answerForError } from './error-response.js';
 import type { Metrics } from './metrics.js';
 import type { ConcurrentRequestLimit } from './user-limits.js';
@@ -28,7 +29,8 @@ export interface ActiveSyncOptions {
   state: StateStore;
   settings: ProtocolSettings;
   provisioningRequired: boolean;
-  mailDomain: string;
+  /** How typed user names become logins and state keys (the query's User is checked with it). */
+  identity: IdentityOptions;
   bodyLimitBytes: number;
   queue: DeviceQueue;
   metrics: Metrics;
@@ -165,7 +167,7 @@ async function handleAuthenticated(
   if (options.capture?.wants(principal.id, query.deviceId)) {
     captureOf.set(request, { user: principal.id, query, startedAt: new Date(), started: performance.now() });
   }
-  if (query.user !== undefined && normaliseUser(query.user, options.mailDomain).id !== principal.id) {
+  if (query.user !== undefined && identityOf(query.user, options.identity) !== principal.id) {
     return fail(reply, log, 403, `query User ${query.user} is not the authenticated user`);
   }
   const versionText = query.protocolVersion ?? headerValue(request, 'ms-asprotocolversion');
@@ -326,6 +328,29 @@ function fail(reply: FastifyReply, log: Log, status: number, reason: string): Fa
   return reply.code(status).type('text/plain; charset=utf-8').send(`${reason}\n`);
 }
 
+function identityOf(typed: string, options: IdentityOptions): string | undefined {
+  try {
+    return resolveIdentity(typed, options).id;
+  } catch (e) {
+    if (!(e instanceof IdentityError)) throw e;
+    return undefined;
+  }
+}
+
+/**
+ * Too many guesses are 503 with Retry-After, not 401 and not 429: a 401 makes a phone tell its
+ * user the password is wrong, and MS-ASHTTP 3.1.5.2.3 names 503 + Retry-After as the answer to a
+ * throttled client (older EAS clients know no 429).
+ */
+const REFUSAL: Readonly<
+  Record<AuthError['reason'], { status: number; level: 'warn' | 'error'; log: string }>
+> = {
+  missing: { status: 401, level: 'warn', log: 'authentication failed' },
+  rejected: { status: 401, level: 'warn', log: 'authentication failed' },
+  limited: { status: 503, level: 'warn', log: 'login attempt refused by the limiter' },
+  unavailable: { status: 503, level: 'error', log: 'cannot check credentials' },
+};
+
 /** Authenticates, or answers 401/503 itself and returns undefined. */
 export async function authenticateOrReply(
   request: FastifyRequest,
@@ -336,16 +361,12 @@ export async function authenticateOrReply(
     return await options.authenticator.authenticate(request.headers.authorization, request.ip);
   } catch (e) {
     if (!(e instanceof AuthError)) throw e;
-    if (e.delaySeconds > 0 && e.reason === 'rejected')
-      await new Promise((r) => setTimeout(r, e.delaySeconds * 1000));
-    const log = request.log as Log;
-    if (e.reason === 'unavailable') {
-      log.error({ reason: e.message }, 'cannot check credentials');
-      reply.header('Retry-After', String(e.delaySeconds)).code(503).send();
-      return undefined;
-    }
-    log.warn({ reason: e.message }, 'authentication failed');
-    reply.header('WWW-Authenticate', 'Basic realm="eas-gateway", charset="UTF-8"').code(401).send();
+    const refusal = REFUSAL[e.reason];
+    (request.log as Log)[refusal.level]({ reason: e.message, status: refusal.status }, refusal.log);
+    if (refusal.status === 401)
+      reply.header('WWW-Authenticate', 'Basic realm="eas-gateway", charset="UTF-8"');
+    else reply.header('Retry-After', String(e.retryAfterSeconds));
+    reply.code(refusal.status).send();
     return undefined;
   }
 }

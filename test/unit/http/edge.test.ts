@@ -1,0 +1,108 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Credentials } from '../../../src/backends/types.js';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, type GatewayConfig } from '../../../src/config.js';
+import { basicAuth } from '../../support/eas-client.js';
+import { fakeBackends } from '../../support/fake-backends.js';
+import { testApp, type TestApp } from '../../support/test-app.js';
+
+function problemsOf(f: () => unknown): readonly string[] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('edge settings', () => {
+  it('takes trusted proxies as a validated list of addresses and CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ EAS_TRUST_PROXY: 'false' }).trustProxy).toEqual([]);
+    expect(
+      loadConfig({ EAS_TRUST_PROXY: '10.0.0.5, 192.168.0.0/24,::1,fd00::/8,loopback' }).trustProxy,
+    ).toEqual(['10.0.0.5', '192.168.0.0/24', '::1', 'fd00::/8', 'loopback']);
+    const dir = mkdtempSync(join(tmpdir(), 'eas-edge-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ trustProxy: ['10.1.2.3'] }));
+    expect(loadConfig({ EAS_CONFIG: file }).trustProxy).toEqual(['10.1.2.3']);
+  });
+
+  it('refuses `true` (any client could choose its own address) and malformed entries, all at once', () => {
+    expect(problemsOf(() => loadConfig({ EAS_TRUST_PROXY: 'true' }))).toEqual([
+      expect.stringMatching(/^EAS_TRUST_PROXY must list the proxies' addresses/),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'eas-edge-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ trustProxy: true }));
+    expect(problemsOf(() => loadConfig({ EAS_CONFIG: file }))).toHaveLength(1);
+    expect(
+      problemsOf(() => loadConfig({ EAS_TRUST_PROXY: '10.0.0.0/33,proxy.example,1.2.3.4/8/1' })),
+    ).toEqual([expect.stringContaining('not an address or CIDR: 10.0.0.0/33, proxy.example, 1.2.3.4/8/1')]);
+  });
+
+  it('reads the login limits', () => {
+    expect(
+      loadConfig({ EAS_LOGIN_FAILURES_PER_ADDRESS: '5', EAS_LOGIN_IN_FLIGHT_PER_ACCOUNT: '1' }).logins,
+    ).toMatchObject({ failuresPerAddress: 5, inFlightPerAccount: 1, failuresPerAccount: 30 });
+    expect(problemsOf(() => loadConfig({ EAS_LOGIN_WINDOW_SECONDS: '0' }))).toHaveLength(1);
+  });
+});
+
+describe('the EAS listener', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => t?.close());
+
+  async function app(overrides: Partial<GatewayConfig> = {}) {
+    const world = fakeBackends();
+    const seen: Credentials[] = [];
+    const verify = world.verifyLogin.bind(world);
+    world.verifyLogin = async (c: Credentials) => {
+      seen.push(c);
+      return verify(c);
+    };
+    t = await testApp(world, overrides);
+    return { app: t.app, seen };
+  }
+
+  const options = (remoteAddress: string, headers: Record<string, string> = {}, user = 'alice') =>
+    t!.app.inject({
+      method: 'OPTIONS',
+      url: '/Microsoft-Server-ActiveSync',
+      remoteAddress,
+      headers: { authorization: basicAuth(user, 'password'), ...headers },
+    });
+
+  it('takes the client address from X-Forwarded-For only from a trusted proxy', async () => {
+    const { seen } = await app({ trustProxy: ['10.9.9.9'] });
+    await options('10.9.9.9', { 'x-forwarded-for': '203.0.113.5' });
+    await options('10.8.8.8', { 'x-forwarded-for': '203.0.113.6' }, 'bob');
+    expect(seen.map((c) => c.clientAddress)).toEqual(['203.0.113.5', '10.8.8.8']);
+  });
+
+  it('refuses a login in another domain (no second state namespace for the same mailbox)', async () => {
+    const { seen } = await app();
+    const res = await options('192.0.2.1', {}, 'alice@anything.test');
+    expect(res.statusCode).toBe(401);
+    expect(seen).toEqual([]);
+    expect(await t!.state.listDevices()).toEqual([]);
+  });
+
+  it('tells a limited client to come back later, never that its password is wrong', async () => {
+    await app({ logins: { ...DEFAULT_CONFIG.logins, failuresPerAddress: 1 } });
+    const wrong = await t!.app.inject({
+      method: 'OPTIONS',
+      url: '/Microsoft-Server-ActiveSync',
+      remoteAddress: '198.51.100.1',
+      headers: { authorization: basicAuth('alice', 'guess') },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const limited = await options('198.51.100.1');
+    expect(limited.statusCode).toBe(503);
+    expect(limited.headers['www-authenticate']).toBeUndefined();
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(800);
+  });
+});
