@@ -30,13 +30,17 @@ export interface App {
 // Credentials never reach a log line (pino redaction of the request headers).
 export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'password', 'credentials'];
 
+// Bodies of requests that are not (yet) authenticated: Autodiscover's XML, anything else is refused
+// above this; the full EAS body limit applies only after the login was checked.
+export const PRE_AUTH_BODY_LIMIT_BYTES = 64 * 1024;
+
 /** Builds the gateway without listening, so tests can use inject(). */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
   const fastify = Fastify({
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     routerOptions: { caseSensitive: false },
-    bodyLimit: config.bodyLimitBytes,
+    bodyLimit: PRE_AUTH_BODY_LIMIT_BYTES,
     ...deps.server,
   } as FastifyServerOptions);
   const metrics = new Metrics();

@@ -53,11 +53,24 @@ const requestInfoOf = new WeakMap<FastifyRequest, { user: string; deviceId: stri
 // Requests of captured devices, for the onSend hook that writes their exchange.
 const captureOf = new WeakMap<FastifyRequest, PendingCapture>();
 
+// Who each request authenticated as, by the onRequest hook.
+const principalOf = new WeakMap<FastifyRequest, Principal>();
+
 // The command each request named, for the metrics hook (requests refused before parsing have none).
 const commandOf = new WeakMap<FastifyRequest, string>();
 
 /** MS-ASHTTP: OPTIONS and POST on /Microsoft-Server-ActiveSync. */
 export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSyncOptions): Promise<void> {
+  // The login is checked before fastify reads a byte of the body: an anonymous client gets its
+  // 401 while the body waits unread in the socket, and cannot make the gateway buffer
+  // bodyLimitBytes (the content parser below runs only for authenticated requests).
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = await authenticateOrReply(request, reply, options);
+    if (principal === undefined) return reply;
+    principalOf.set(request, principal);
+    return undefined;
+  });
+
   // Bodies stay raw: WBXML is decoded here with limits, and 12.x SendMail posts MIME.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -114,18 +127,16 @@ export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSync
     });
   }
 
-  app.options(ACTIVESYNC_PATH, async (request, reply) => {
-    const principal = await authenticateOrReply(request, reply, options);
-    if (principal === undefined) return reply;
-    return reply
+  app.options(ACTIVESYNC_PATH, async (_request, reply) =>
+    reply
       .header('Allow', 'OPTIONS,POST')
       .header('Public', 'OPTIONS,POST')
       .header('MS-Server-ActiveSync', SERVER_VERSION)
       .header('MS-ASProtocolVersions', SUPPORTED_VERSIONS.join(','))
       .header('MS-ASProtocolCommands', implementedCommands().join(','))
       .code(200)
-      .send();
-  });
+      .send(),
+  );
 
   app.post(ACTIVESYNC_PATH, async (request, reply) => handlePost(request, reply, options));
 }
@@ -136,8 +147,8 @@ async function handlePost(
   options: ActiveSyncOptions,
 ): Promise<FastifyReply> {
   const log = request.log as Log;
-  const principal = await authenticateOrReply(request, reply, options);
-  if (principal === undefined) return reply;
+  const principal = principalOf.get(request);
+  if (principal === undefined) throw new Error('ActiveSync request without a checked login');
   if (!options.limits.concurrent.enter(principal.id)) {
     reply.header('Retry-After', '5');
     return fail(reply, log, 503, `too many requests at once for ${principal.id}`);
@@ -200,7 +211,10 @@ async function handleAuthenticated(
   const policyKey = query.policyKey ?? headerValue(request, 'x-ms-policykey');
   const userAgent = headerValue(request, 'user-agent');
   const clientGone = new AbortController();
-  request.raw.once('close', () => {
+  // The response's 'close' before its end is the client going away. The request's own 'close'
+  // is no sign of it: Node emits that as soon as the body has been read, which (now that the
+  // login is checked before the body) can come after this point.
+  reply.raw.once('close', () => {
     if (!reply.raw.writableEnded) clientGone.abort(new Error('client disconnected'));
   });
 
@@ -351,7 +365,10 @@ const REFUSAL: Readonly<
   unavailable: { status: 503, level: 'error', log: 'cannot check credentials' },
 };
 
-/** Authenticates, or answers 401/503 itself and returns undefined. */
+/**
+ * Authenticates, or answers 401/503 itself and returns undefined. A refusal closes the connection:
+ * the body the client may still be sending is not read.
+ */
 export async function authenticateOrReply(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -366,7 +383,7 @@ export async function authenticateOrReply(
     if (refusal.status === 401)
       reply.header('WWW-Authenticate', 'Basic realm="eas-gateway", charset="UTF-8"');
     else reply.header('Retry-After', String(e.retryAfterSeconds));
-    reply.code(refusal.status).send();
+    reply.header('Connection', 'close').code(refusal.status).send();
     return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,10 @@ import { createBackends, openStateStore } from '../../src/wire.js';
 import { basicAuth } from '../support/eas-client.js';
 import { testEnv } from '../support/test-env.js';
 
-// The HTTP edge against the real Dovecot: what a password guesser can make the gateway do before
-// it knows who is asking.
+// The HTTP edge against the real Dovecot, over a real loopback socket: what an anonymous client or
+// a password guesser can make the gateway do before it knows who is asking.
+const FIFTY_MB = 50 * 1024 * 1024;
+const MB = 1024 * 1024;
 
 interface Gateway {
   app: FastifyInstance;
@@ -27,7 +30,10 @@ async function gateway(logins: string[]): Promise<Gateway> {
     davUrl: undefined,
     gal: undefined,
     sieve: undefined,
-    state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-edge-')), 'state.sqlite') },
+    state: {
+      driver: 'sqlite',
+      path: join(mkdtempSync(join(tmpdir(), 'eas-edge-')), 'state.sqlite'),
+    },
   };
   const state = await openStateStore(config);
   const real = createBackends(config);
@@ -49,6 +55,101 @@ async function gateway(logins: string[]): Promise<Gateway> {
     },
   };
 }
+
+interface Upload {
+  status: number;
+  headers: string;
+  /** Body bytes the client had written when the answer's status line arrived. */
+  writtenAtAnswer: number;
+  written: number;
+}
+
+/** POSTs `size` bytes of body with backpressure, reading the answer while it still writes. */
+function upload(port: number, size: number, headers: Record<string, string>): Promise<Upload> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    let written = 0;
+    let writtenAtAnswer = -1;
+    let answer = '';
+    socket.on('data', (d: Buffer) => {
+      if (writtenAtAnswer === -1) writtenAtAnswer = written;
+      answer += d.toString('latin1');
+    });
+    // The gateway closes after its refusal: a write into that socket fails, which is the point.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+      if (m === null) reject(new Error(`no answer after ${written} bytes: ${JSON.stringify(answer)}`));
+      else
+        resolve({
+          status: Number(m[1]),
+          headers: answer.split('\r\n\r\n')[0]!,
+          writtenAtAnswer,
+          written,
+        });
+    });
+    socket.on('connect', () => {
+      const head = Object.entries({
+        host: '127.0.0.1',
+        'content-type': 'application/vnd.ms-sync.wbxml',
+        'content-length': String(size),
+        'ms-asprotocolversion': '14.1',
+        ...headers,
+      })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.write(
+        `POST /Microsoft-Server-ActiveSync?Cmd=FolderSync&User=alice&DeviceId=EDGE1&DeviceType=test HTTP/1.1\r\n${head}\r\n`,
+      );
+      const pump = (): void => {
+        while (written < size && !socket.destroyed && writtenAtAnswer === -1) {
+          written += chunk.length;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+        if (!socket.destroyed) socket.end();
+      };
+      pump();
+    });
+  });
+}
+
+describe('the HTTP edge', () => {
+  let gw: Gateway;
+  let port: number;
+
+  beforeAll(async () => {
+    gw = await gateway([]);
+    await gw.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = gw.app.server.address();
+    port = typeof address === 'object' && address !== null ? address.port : 0;
+  });
+  afterAll(async () => gw?.close());
+
+  it.each([
+    ['no credentials', {}],
+    ['a wrong password (checked with Dovecot)', { authorization: basicAuth('alice', 'not-the-password') }],
+  ])('refuses an unauthenticated 50 MB POST with %s before reading its body', async (_what, headers) => {
+    const rssBefore = process.memoryUsage().rss;
+    const answer = await upload(port, FIFTY_MB, headers);
+    const grew = process.memoryUsage().rss - rssBefore;
+    expect(answer.status).toBe(401);
+    expect(answer.headers).toMatch(/^www-authenticate: Basic/im);
+    expect(answer.headers).toMatch(/^connection: close/im);
+    // The answer came while the client was still writing, and the body was never taken in.
+    expect(answer.writtenAtAnswer).toBeGreaterThanOrEqual(0);
+    expect(answer.writtenAtAnswer).toBeLessThan(FIFTY_MB);
+    expect(grew).toBeLessThan(20 * MB);
+  });
+
+  it('still takes the body of an authenticated request', async () => {
+    const answer = await upload(port, 100, {
+      authorization: basicAuth('alice', 'password'),
+    });
+    // 100 bytes of 'A' are no WBXML: the body was read and decoded, hence 400.
+    expect(answer.status).toBe(400);
+  });
+});
 
 describe('password guessing', () => {
   let gw: Gateway;

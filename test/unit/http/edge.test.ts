@@ -1,7 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { el, encodeWbxml } from '../../../src/wbxml/index.js';
+import { MailDevice } from '../../support/mail-sync.js';
 import type { Credentials } from '../../../src/backends/types.js';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type GatewayConfig } from '../../../src/config.js';
 import { basicAuth } from '../../support/eas-client.js';
@@ -104,5 +107,48 @@ describe('the EAS listener', () => {
     expect(limited.statusCode).toBe(503);
     expect(limited.headers['www-authenticate']).toBeUndefined();
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(800);
+  });
+  it('ends a waiting Ping when its client goes away, and only then', async () => {
+    await app({ provisioning: { required: false, policy: {} } });
+    const device = new MailDevice(t!.app, 'alice', '14.1', 'EDGEPING1');
+    await device.onboard();
+    await device.initialSync(device.idOf('Inbox'));
+    await t!.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t!.app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const waiting = async (): Promise<string | undefined> =>
+      /eas_waiting_requests\{command="Ping"\} (\d+)/.exec(
+        (await t!.app.inject({ url: '/metrics' })).body,
+      )?.[1];
+    const body = Buffer.from(
+      encodeWbxml(
+        el(
+          'Ping:Ping',
+          el('Ping:HeartbeatInterval', 600),
+          el(
+            'Ping:Folders',
+            el('Ping:Folder', el('Ping:Id', device.idOf('Inbox')), el('Ping:Class', 'Email')),
+          ),
+        ),
+      ),
+    );
+    const ping = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/Microsoft-Server-ActiveSync?Cmd=Ping&User=alice&DeviceId=EDGEPING1&DeviceType=test',
+      headers: {
+        authorization: basicAuth('alice', 'password'),
+        'content-type': 'application/vnd.ms-sync.wbxml',
+        'ms-asprotocolversion': '14.1',
+      },
+    });
+    ping.on('error', () => undefined);
+    ping.end(body);
+    // Read and taken in, the Ping waits (the body's end is no sign of the client leaving) ...
+    await vi.waitFor(async () => expect(await waiting()).toBe('1'), { timeout: 10_000 });
+    // ... until the client closes its connection.
+    ping.destroy();
+    await vi.waitFor(async () => expect(await waiting()).toBe('0'), { timeout: 10_000 });
   });
 });
