@@ -6,7 +6,8 @@ import { Authenticator } from './http/auth.js';
 import { resolveIdentity } from './http/identity.js';
 import { TraceCapture } from './http/trace-capture.js';
 import { ConcurrentRequestLimit } from './http/user-limits.js';
-import { Metrics, opsRoutes, type Readiness } from './http/metrics.js';
+import { healthRoutes, Metrics, opsRoutes, type Readiness } from './http/metrics.js';
+import { addSecurityHeaders } from './http/security-headers.js';
 import { makePolicy } from './protocol/policy.js';
 import type { GatewayConfig } from './config.js';
 import type { StateStore } from './state/types.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
 
 export interface App {
   fastify: FastifyInstance;
+  /** /healthz, /readyz and /metrics, for the operations listener (EAS_OPS_HOST/EAS_OPS_PORT). */
+  ops: FastifyInstance;
   queue: DeviceQueue;
   capture: TraceCapture | undefined;
 }
@@ -69,7 +72,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     loginLimits: config.logins,
   });
 
-  await fastify.register(opsRoutes, { metrics, ready: () => readiness(deps) });
+  const ops = Fastify({ loggerInstance: fastify.log } as FastifyServerOptions);
+  await ops.register(opsRoutes, { metrics, ready: () => readiness(deps) });
+  fastify.addHook('onClose', async () => ops.close());
+  addSecurityHeaders(fastify);
+  await fastify.register(healthRoutes);
   await fastify.register(activeSyncRoutes, {
     authenticator,
     backends: deps.backends,
@@ -96,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     authenticator,
     publicBase: (request) => config.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`,
   });
-  return { fastify, queue, capture };
+  return { fastify, ops, queue, capture };
 }
 
 async function readiness(deps: AppDeps): Promise<Readiness> {

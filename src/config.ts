@@ -37,6 +37,8 @@ export interface GatewayConfig {
   authCacheSeconds: number;
   /** Password guessing: attempts in flight and failures per window, per client address and per account. */
   logins: LoginLimits;
+  /** /readyz and /metrics listen here only (plain HTTP); an empty host turns them off. */
+  ops: { host: string; port: number } | undefined;
   /** Per-user limits, like Exchange's throttling: requests at once (per instance) and devices. */
   limits: { concurrentRequestsPerUser: number; devicesPerUser: number };
   /** Trace capture (src/trace/format.ts): off unless a directory is set. */
@@ -65,6 +67,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   users: {},
   authCacheSeconds: 60,
   logins: DEFAULT_LOGIN_LIMITS,
+  ops: { host: '127.0.0.1', port: 9464 },
   limits: { concurrentRequestsPerUser: 20, devicesPerUser: 100 },
   trace: { dir: undefined, all: false, users: [], devices: [], redactBodies: true },
   logLevel: 'info',
@@ -154,6 +157,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       inFlightPerAddress: r.int('EAS_LOGIN_IN_FLIGHT_PER_ADDRESS', merged.logins.inFlightPerAddress, 1),
       inFlightPerAccount: r.int('EAS_LOGIN_IN_FLIGHT_PER_ACCOUNT', merged.logins.inFlightPerAccount, 1),
     },
+    ops:
+      r.optional('EAS_OPS_HOST', merged.ops?.host) === undefined
+        ? undefined
+        : {
+            host: r.str('EAS_OPS_HOST', merged.ops?.host ?? ''),
+            port: r.port('EAS_OPS_PORT', merged.ops?.port ?? DEFAULT_OPS_PORT),
+          },
     limits: {
       concurrentRequestsPerUser: r.int(
         'EAS_MAX_CONCURRENT_REQUESTS_PER_USER',
@@ -193,6 +203,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 }
 
 const TRUE_RE = /^(1|true|yes|on)$/i;
+const DEFAULT_OPS_PORT = 9464;
 // proxy-addr's names for address ranges, accepted by fastify's trustProxy.
 const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 

@@ -149,6 +149,16 @@ describe('the HTTP edge', () => {
     // 100 bytes of 'A' are no WBXML: the body was read and decoded, hence 400.
     expect(answer.status).toBe(400);
   });
+
+  it('answers with nosniff on the EAS listener, and HSTS only over TLS', async () => {
+    const res = await gw.app.inject({
+      method: 'OPTIONS',
+      url: '/Microsoft-Server-ActiveSync',
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+  });
 });
 
 describe('password guessing', () => {

@@ -43,8 +43,22 @@ describe('edge settings', () => {
     writeFileSync(file, JSON.stringify({ trustProxy: true }));
     expect(problemsOf(() => loadConfig({ EAS_CONFIG: file }))).toHaveLength(1);
     expect(
-      problemsOf(() => loadConfig({ EAS_TRUST_PROXY: '10.0.0.0/33,proxy.example,1.2.3.4/8/1' })),
-    ).toEqual([expect.stringContaining('not an address or CIDR: 10.0.0.0/33, proxy.example, 1.2.3.4/8/1')]);
+      problemsOf(() =>
+        loadConfig({ EAS_TRUST_PROXY: '10.0.0.0/33,proxy.example,1.2.3.4/8/1', EAS_OPS_PORT: 'x' }),
+      ),
+    ).toEqual([
+      expect.stringContaining('not an address or CIDR: 10.0.0.0/33, proxy.example, 1.2.3.4/8/1'),
+      expect.stringContaining('EAS_OPS_PORT'),
+    ]);
+  });
+
+  it('puts the operations listener on loopback by default, and turns it off with an empty host', () => {
+    expect(loadConfig({}).ops).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ EAS_OPS_HOST: '0.0.0.0', EAS_OPS_PORT: '9100' }).ops).toEqual({
+      host: '0.0.0.0',
+      port: 9100,
+    });
+    expect(loadConfig({ EAS_OPS_HOST: '' }).ops).toBeUndefined();
   });
 
   it('reads the login limits', () => {
@@ -68,7 +82,7 @@ describe('the EAS listener', () => {
       return verify(c);
     };
     t = await testApp(world, overrides);
-    return { app: t.app, seen };
+    return { app: t.app, ops: t.ops, seen };
   }
 
   const options = (remoteAddress: string, headers: Record<string, string> = {}, user = 'alice') =>
@@ -79,11 +93,31 @@ describe('the EAS listener', () => {
       headers: { authorization: basicAuth(user, 'password'), ...headers },
     });
 
+  it('serves /healthz but not /readyz nor /metrics; those are on the operations listener', async () => {
+    const { app: eas, ops } = await app();
+    expect((await eas.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await eas.inject({ url: '/readyz' })).statusCode).toBe(404);
+    expect((await eas.inject({ url: '/metrics' })).statusCode).toBe(404);
+    expect((await ops.inject({ url: '/readyz' })).statusCode).toBe(200);
+    expect((await ops.inject({ url: '/metrics' })).body).toContain('eas_uptime_seconds');
+    expect((await ops.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
   it('takes the client address from X-Forwarded-For only from a trusted proxy', async () => {
     const { seen } = await app({ trustProxy: ['10.9.9.9'] });
     await options('10.9.9.9', { 'x-forwarded-for': '203.0.113.5' });
     await options('10.8.8.8', { 'x-forwarded-for': '203.0.113.6' }, 'bob');
     expect(seen.map((c) => c.clientAddress)).toEqual(['203.0.113.5', '10.8.8.8']);
+  });
+
+  it('sends HSTS for requests that came over TLS (here: a trusted proxy says so), nosniff always', async () => {
+    await app({ trustProxy: ['10.9.9.9'] });
+    const viaProxy = await options('10.9.9.9', { 'x-forwarded-proto': 'https' });
+    expect(viaProxy.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(viaProxy.headers['x-content-type-options']).toBe('nosniff');
+    const forged = await options('10.8.8.8', { 'x-forwarded-proto': 'https' });
+    expect(forged.headers['strict-transport-security']).toBeUndefined();
+    expect(forged.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('refuses a login in another domain (no second state namespace for the same mailbox)', async () => {
@@ -108,8 +142,9 @@ describe('the EAS listener', () => {
     expect(limited.headers['www-authenticate']).toBeUndefined();
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(800);
   });
+
   it('ends a waiting Ping when its client goes away, and only then', async () => {
-    await app({ provisioning: { required: false, policy: {} } });
+    const { ops } = await app({ provisioning: { required: false, policy: {} } });
     const device = new MailDevice(t!.app, 'alice', '14.1', 'EDGEPING1');
     await device.onboard();
     await device.initialSync(device.idOf('Inbox'));
@@ -117,9 +152,7 @@ describe('the EAS listener', () => {
     const address = t!.app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     const waiting = async (): Promise<string | undefined> =>
-      /eas_waiting_requests\{command="Ping"\} (\d+)/.exec(
-        (await t!.app.inject({ url: '/metrics' })).body,
-      )?.[1];
+      /eas_waiting_requests\{command="Ping"\} (\d+)/.exec((await ops.inject({ url: '/metrics' })).body)?.[1];
     const body = Buffer.from(
       encodeWbxml(
         el(
