@@ -122,7 +122,10 @@ export class LoginLimiter {
     what: string,
   ): { retryAfterSeconds: number; reason: string } | undefined {
     const recent = this.recentFailures(key, now);
-    if (recent.length < max) return undefined;
+    // Attempts in flight count as failures until they are known not to be: otherwise a burst
+    // admitted at `max - 1` failures would overshoot the limit by the burst's size.
+    if (recent.length + (this.inFlight.get(key) ?? 0) < max) return undefined;
+    if (recent.length < max) return { retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS, reason: `${max} ${what}` };
     // The oldest failure that still counts leaves the window first.
     const freeAt = recent[recent.length - max]! + this.limits.windowSeconds * 1000;
     return { retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)), reason: `${max} ${what}` };

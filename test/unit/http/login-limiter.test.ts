@@ -61,6 +61,16 @@ describe('LoginLimiter', () => {
     expect(limiter.admit('bob', '198.51.100.99').ok).toBe(true);
   });
 
+  it('counts attempts in flight against the failure limit, so a burst cannot overshoot it', () => {
+    const { limiter } = makeLimiter();
+    permitOf(limiter.admit('alice', '198.51.100.1')).failed();
+    permitOf(limiter.admit('bob', '198.51.100.1')).failed();
+    const last = permitOf(limiter.admit('carol', '198.51.100.1'));
+    expect(limiter.admit('dave', '198.51.100.1')).toMatchObject({ ok: false, retryAfterSeconds: 2 });
+    last.succeeded();
+    expect(limiter.admit('dave', '198.51.100.1').ok).toBe(true);
+  });
+
   it('releases a permit once, whatever the caller does twice', () => {
     const { limiter } = makeLimiter();
     const p = permitOf(limiter.admit('alice', '198.51.100.1'));
