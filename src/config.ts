@@ -15,7 +15,7 @@ export interface GatewayConfig {
   publicUrl: string | undefined;
   bodyLimitBytes: number;
   mailDomain: string;
-  /** How a device's user name becomes the IMAP login: `alice`, `alice@domain`, or as typed. */
+  /** How a typed user name becomes the login and the state key (src/http/identity.ts). */
   loginFormat: 'local' | 'email' | 'as-given' | 'as-given-lowercase';
   imap: { host: string; port: number; secure: boolean; rejectUnauthorized: boolean };
   smtp: { host: string; port: number; secure: boolean; savesSent: boolean };
@@ -203,6 +203,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 }
 
 const TRUE_RE = /^(1|true|yes|on)$/i;
+const FALSE_RE = /^(0|false|no|off)$/i;
 const DEFAULT_OPS_PORT = 9464;
 // proxy-addr's names for address ranges, accepted by fastify's trustProxy.
 const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -216,7 +217,6 @@ function isProxyAddress(entry: string): boolean {
   const n = Number(bits);
   return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
 }
-const FALSE_RE = /^(0|false|no|off)$/i;
 
 class EnvReader {
   constructor(
