@@ -2,10 +2,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Backends } from './backends/types.js';
 import { activeSyncRoutes, deviceKeyOf } from './http/activesync.js';
 import { autodiscoverRoutes } from './http/autodiscover.js';
-import { Authenticator, normaliseUser } from './http/auth.js';
+import { Authenticator } from './http/auth.js';
+import { resolveIdentity } from './http/identity.js';
 import { TraceCapture } from './http/trace-capture.js';
 import { ConcurrentRequestLimit } from './http/user-limits.js';
-import { Metrics, opsRoutes, type Readiness } from './http/metrics.js';
+import { healthRoutes, Metrics, opsRoutes, type Readiness } from './http/metrics.js';
+import { addSecurityHeaders } from './http/security-headers.js';
 import { makePolicy } from './protocol/policy.js';
 import type { GatewayConfig } from './config.js';
 import type { StateStore } from './state/types.js';
@@ -22,6 +24,8 @@ export interface AppDeps {
 
 export interface App {
   fastify: FastifyInstance;
+  /** /healthz, /readyz and /metrics, for the operations listener (EAS_OPS_HOST/EAS_OPS_PORT). */
+  ops: FastifyInstance;
   queue: DeviceQueue;
   capture: TraceCapture | undefined;
 }
@@ -29,13 +33,17 @@ export interface App {
 // Credentials never reach a log line (pino redaction of the request headers).
 export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'password', 'credentials'];
 
+// Bodies of requests that are not (yet) authenticated: Autodiscover's XML, anything else is refused
+// above this; the full EAS body limit applies only after the login was checked.
+export const PRE_AUTH_BODY_LIMIT_BYTES = 64 * 1024;
+
 /** Builds the gateway without listening, so tests can use inject(). */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
   const fastify = Fastify({
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     routerOptions: { caseSensitive: false },
-    bodyLimit: config.bodyLimitBytes,
+    bodyLimit: PRE_AUTH_BODY_LIMIT_BYTES,
     ...deps.server,
   } as FastifyServerOptions);
   const metrics = new Metrics();
@@ -46,7 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trace.dir === undefined
       ? undefined
       : new TraceCapture(
-          { ...trace, dir: trace.dir, users: trace.users.map((u) => normaliseUser(u, config.mailDomain).id) },
+          { ...trace, dir: trace.dir, users: trace.users.map((u) => resolveIdentity(u, config).id) },
           fastify.log,
         );
   const queue = new DeviceQueue();
@@ -61,9 +69,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     loginFormat: config.loginFormat,
     users: config.users,
     cacheSeconds: config.authCacheSeconds,
+    loginLimits: config.logins,
   });
 
-  await fastify.register(opsRoutes, { metrics, ready: () => readiness(deps) });
+  const ops = Fastify({ loggerInstance: fastify.log } as FastifyServerOptions);
+  await ops.register(opsRoutes, { metrics, ready: () => readiness(deps) });
+  fastify.addHook('onClose', async () => ops.close());
+  addSecurityHeaders(fastify);
+  await fastify.register(healthRoutes);
   await fastify.register(activeSyncRoutes, {
     authenticator,
     backends: deps.backends,
@@ -75,7 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       caldavSchedules: config.caldavSchedules,
     },
     provisioningRequired: config.provisioning.required,
-    mailDomain: config.mailDomain,
+    identity: config,
     bodyLimitBytes: config.bodyLimitBytes,
     queue,
     metrics,
@@ -90,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     authenticator,
     publicBase: (request) => config.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`,
   });
-  return { fastify, queue, capture };
+  return { fastify, ops, queue, capture };
 }
 
 async function readiness(deps: AppDeps): Promise<Readiness> {

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './http/login-limiter.js';
 import { POLICY_SETTING_NAMES } from './protocol/policy.js';
 
 /** Everything an operator sets. Read from a JSON file (EAS_CONFIG) and EAS_* variables, env winning. */
@@ -7,14 +9,14 @@ export interface GatewayConfig {
   /** HTTPS with this pair unless `plainHttp` is set (behind a TLS-terminating proxy). */
   tls: { cert: string; key: string };
   plainHttp: boolean;
-  /** Honour X-Forwarded-* (only behind a proxy you run). */
-  trustProxy: boolean;
+  /** Proxies whose X-Forwarded-* is honoured: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`. */
+  trustProxy: string[];
   /** The public base URL phones use, when it differs from what the Host header says. */
   publicUrl: string | undefined;
   bodyLimitBytes: number;
   mailDomain: string;
-  /** How a device's user name becomes the IMAP login: `alice`, `alice@domain`, or as typed. */
-  loginFormat: 'local' | 'email' | 'as-given';
+  /** How a typed user name becomes the login and the state key (src/http/identity.ts). */
+  loginFormat: 'local' | 'email' | 'as-given' | 'as-given-lowercase';
   /** `hideDeleted`: messages marked \Deleted and not yet expunged are gone for devices. */
   imap: { host: string; port: number; secure: boolean; rejectUnauthorized: boolean; hideDeleted: boolean };
   smtp: { host: string; port: number; secure: boolean; savesSent: boolean };
@@ -34,6 +36,10 @@ export interface GatewayConfig {
   /** Display names and aliases by primary address (Settings UserInformation). */
   users: Record<string, { displayName?: string; aliases?: string[] }>;
   authCacheSeconds: number;
+  /** Password guessing: attempts in flight and failures per window, per client address and per account. */
+  logins: LoginLimits;
+  /** /readyz and /metrics listen here only (plain HTTP); an empty host turns them off. */
+  ops: { host: string; port: number } | undefined;
   /** Per-user limits, like Exchange's throttling: requests at once (per instance) and devices. */
   limits: { concurrentRequestsPerUser: number; devicesPerUser: number };
   /** Trace capture (src/trace/format.ts): off unless a directory is set. */
@@ -45,7 +51,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   listen: { host: '127.0.0.1', port: 8443 },
   tls: { cert: 'certs/server.crt', key: 'certs/server.key' },
   plainHttp: false,
-  trustProxy: false,
+  trustProxy: [],
   publicUrl: undefined,
   bodyLimitBytes: 50 * 1024 * 1024,
   mailDomain: 'example.test',
@@ -61,6 +67,8 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   provisioning: { required: true, policy: {} },
   users: {},
   authCacheSeconds: 60,
+  logins: DEFAULT_LOGIN_LIMITS,
+  ops: { host: '127.0.0.1', port: 9464 },
   limits: { concurrentRequestsPerUser: 20, devicesPerUser: 100 },
   trace: { dir: undefined, all: false, users: [], devices: [], redactBodies: true },
   logLevel: 'info',
@@ -93,11 +101,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     listen: { host: r.str('EAS_HOST', merged.listen.host), port: r.port('EAS_PORT', merged.listen.port) },
     tls: { cert: r.str('EAS_TLS_CERT', merged.tls.cert), key: r.str('EAS_TLS_KEY', merged.tls.key) },
     plainHttp: r.bool('EAS_PLAIN_HTTP', merged.plainHttp),
-    trustProxy: r.bool('EAS_TRUST_PROXY', merged.trustProxy),
+    trustProxy: r.proxies('EAS_TRUST_PROXY', merged.trustProxy),
     publicUrl: r.optional('EAS_PUBLIC_URL', merged.publicUrl),
     bodyLimitBytes: r.int('EAS_BODY_LIMIT_BYTES', merged.bodyLimitBytes, 1024),
     mailDomain: r.str('EAS_MAIL_DOMAIN', merged.mailDomain),
-    loginFormat: r.oneOf('EAS_LOGIN_FORMAT', merged.loginFormat, ['local', 'email', 'as-given'] as const),
+    loginFormat: r.oneOf('EAS_LOGIN_FORMAT', merged.loginFormat, [
+      'local',
+      'email',
+      'as-given',
+      'as-given-lowercase',
+    ] as const),
     imap: {
       host: r.str('EAS_IMAP_HOST', merged.imap.host),
       port: r.port('EAS_IMAP_PORT', merged.imap.port),
@@ -139,6 +152,20 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       policy: merged.provisioning.policy,
     },
     authCacheSeconds: r.int('EAS_AUTH_CACHE_SECONDS', merged.authCacheSeconds, 0),
+    logins: {
+      windowSeconds: r.int('EAS_LOGIN_WINDOW_SECONDS', merged.logins.windowSeconds, 1),
+      failuresPerAddress: r.int('EAS_LOGIN_FAILURES_PER_ADDRESS', merged.logins.failuresPerAddress, 1),
+      failuresPerAccount: r.int('EAS_LOGIN_FAILURES_PER_ACCOUNT', merged.logins.failuresPerAccount, 1),
+      inFlightPerAddress: r.int('EAS_LOGIN_IN_FLIGHT_PER_ADDRESS', merged.logins.inFlightPerAddress, 1),
+      inFlightPerAccount: r.int('EAS_LOGIN_IN_FLIGHT_PER_ACCOUNT', merged.logins.inFlightPerAccount, 1),
+    },
+    ops:
+      r.optional('EAS_OPS_HOST', merged.ops?.host) === undefined
+        ? undefined
+        : {
+            host: r.str('EAS_OPS_HOST', merged.ops?.host ?? ''),
+            port: r.port('EAS_OPS_PORT', merged.ops?.port ?? DEFAULT_OPS_PORT),
+          },
     limits: {
       concurrentRequestsPerUser: r.int(
         'EAS_MAX_CONCURRENT_REQUESTS_PER_USER',
@@ -179,6 +206,19 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 
 const TRUE_RE = /^(1|true|yes|on)$/i;
 const FALSE_RE = /^(0|false|no|off)$/i;
+const DEFAULT_OPS_PORT = 9464;
+// proxy-addr's names for address ranges, accepted by fastify's trustProxy.
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true;
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
 
 class EnvReader {
   constructor(
@@ -203,6 +243,34 @@ class EnvReader {
           .split(',')
           .map((x) => x.trim())
           .filter((x) => x !== '');
+  }
+
+  /**
+   * Trusted proxies. `true` (trust every sender's X-Forwarded-For) is refused: any client could then
+   * pick its own address and step around the per-address login limits.
+   */
+  proxies(name: string, fallback: unknown): string[] {
+    const v: unknown = this.env[name] ?? fallback;
+    const list =
+      v === false || v === undefined
+        ? []
+        : typeof v === 'string'
+          ? v
+              .split(',')
+              .map((x) => x.trim())
+              .filter((x) => x !== '' && !FALSE_RE.test(x))
+          : Array.isArray(v) && v.every((x) => typeof x === 'string')
+            ? v
+            : undefined;
+    if (list === undefined || v === true || (typeof v === 'string' && TRUE_RE.test(v.trim()))) {
+      this.problems.push(
+        `${name} must list the proxies' addresses or CIDRs (e.g. 10.0.0.5,192.168.0.0/24 or loopback), got ${JSON.stringify(v)}`,
+      );
+      return [];
+    }
+    const bad = list.filter((p) => !isProxyAddress(p));
+    if (bad.length > 0) this.problems.push(`${name}: not an address or CIDR: ${bad.join(', ')}`);
+    return list.filter(isProxyAddress);
   }
 
   bool(name: string, fallback: boolean): boolean {

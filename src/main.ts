@@ -7,6 +7,8 @@ import { createBackends, openStateStore } from './wire.js';
 /** Starts the gateway: configuration → state → backends → HTTPS listener, and drains on SIGTERM. */
 export interface RunningGateway {
   url: string;
+  /** Base URL of /readyz and /metrics, when the operations listener is on. */
+  opsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -15,7 +17,7 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
   const state = await openStateStore(config);
   const backends = createBackends(config, logger);
   const https = config.plainHttp ? undefined : readTls(config);
-  const { fastify, queue, capture } = await buildApp({
+  const { fastify, ops, queue, capture } = await buildApp({
     config,
     backends,
     state,
@@ -25,7 +27,10 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
   const address = fastify.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port;
   const url = `${config.plainHttp ? 'http' : 'https'}://${config.listen.host}:${port}/Microsoft-Server-ActiveSync`;
-  logger.info({ url }, 'eas-gateway listening');
+  // Plain HTTP on a private address: /readyz and /metrics are for the operator's probes only.
+  const opsUrl =
+    config.ops === undefined ? undefined : await ops.listen({ host: config.ops.host, port: config.ops.port });
+  logger.info({ url, opsUrl }, 'eas-gateway listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -37,7 +42,7 @@ export async function startGateway(config: GatewayConfig = loadConfig()): Promis
       await backends.close();
       await state.close();
     })());
-  return { url, stop };
+  return { url, ...(opsUrl !== undefined ? { opsUrl } : {}), stop };
 }
 
 function readTls(config: GatewayConfig): { cert: Buffer; key: Buffer } {

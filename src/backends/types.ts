@@ -31,6 +31,8 @@ export class BackendError extends Error {
 export interface Credentials {
   readonly user: string;
   readonly password: string;
+  /** The device's address, when known: told to the mail server (IMAP ID, RFC 2971) on login checks. */
+  readonly clientAddress?: string;
 }
 
 /** A mail folder; `key` is stable across renames where the server allows (IMAP OBJECTID). */

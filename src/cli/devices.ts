@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.js';
 import { openStateStore } from '../wire.js';
 import type { DeviceRecord } from '../state/types.js';
-import { normaliseUser } from '../http/auth.js';
+import { resolveIdentity } from '../http/identity.js';
 import { CliUsageError, type CliIo } from './io.js';
 import type { DavCollectionKind } from '../model/folder-type.js';
 import { writeFolderOptions } from '../sync/folder-options.js';
@@ -17,7 +17,7 @@ export async function devicesCommand(args: readonly string[], io: CliIo): Promis
   const [action, ...rest] = args;
   const config = loadConfig();
   const state = await openStateStore(config);
-  const userId = (typed: string): string => normaliseUser(typed, config.mailDomain).id;
+  const userId = (typed: string): string => resolveIdentity(typed, config).id;
   try {
     if (action === 'list') {
       const i = rest.indexOf('--user');

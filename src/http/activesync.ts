@@ -10,7 +10,8 @@ import { parseProtocolVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '
 import type { StateStore } from '../state/types.js';
 import type { DeviceQueue } from '../sync/device-queue.js';
 import { decodeWbxml, encodeWbxml, WbxmlDecodeError, type WbxmlElement } from '../wbxml/index.js';
-import { AuthError, normaliseUser, type Authenticator } from './auth.js';
+import { AuthError, type Authenticator } from './auth.js';
+import { IdentityError, resolveIdentity, type IdentityOptions } from './identity.js';
 import { answerForError } from './error-response.js';
 import type { Metrics } from './metrics.js';
 import type { ConcurrentRequestLimit } from './user-limits.js';
@@ -28,7 +29,8 @@ export interface ActiveSyncOptions {
   state: StateStore;
   settings: ProtocolSettings;
   provisioningRequired: boolean;
-  mailDomain: string;
+  /** How typed user names become logins and state keys (the query's User is checked with it). */
+  identity: IdentityOptions;
   bodyLimitBytes: number;
   queue: DeviceQueue;
   metrics: Metrics;
@@ -51,11 +53,24 @@ const requestInfoOf = new WeakMap<FastifyRequest, { user: string; deviceId: stri
 // Requests of captured devices, for the onSend hook that writes their exchange.
 const captureOf = new WeakMap<FastifyRequest, PendingCapture>();
 
+// Who each request authenticated as, by the onRequest hook.
+const principalOf = new WeakMap<FastifyRequest, Principal>();
+
 // The command each request named, for the metrics hook (requests refused before parsing have none).
 const commandOf = new WeakMap<FastifyRequest, string>();
 
 /** MS-ASHTTP: OPTIONS and POST on /Microsoft-Server-ActiveSync. */
 export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSyncOptions): Promise<void> {
+  // The login is checked before fastify reads a byte of the body: an anonymous client gets its
+  // 401 while the body waits unread in the socket, and cannot make the gateway buffer
+  // bodyLimitBytes (the content parser below runs only for authenticated requests).
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = await authenticateOrReply(request, reply, options);
+    if (principal === undefined) return reply;
+    principalOf.set(request, principal);
+    return undefined;
+  });
+
   // Bodies stay raw: WBXML is decoded here with limits, and 12.x SendMail posts MIME.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -112,18 +127,16 @@ export async function activeSyncRoutes(app: FastifyInstance, options: ActiveSync
     });
   }
 
-  app.options(ACTIVESYNC_PATH, async (request, reply) => {
-    const principal = await authenticateOrReply(request, reply, options);
-    if (principal === undefined) return reply;
-    return reply
+  app.options(ACTIVESYNC_PATH, async (_request, reply) =>
+    reply
       .header('Allow', 'OPTIONS,POST')
       .header('Public', 'OPTIONS,POST')
       .header('MS-Server-ActiveSync', SERVER_VERSION)
       .header('MS-ASProtocolVersions', SUPPORTED_VERSIONS.join(','))
       .header('MS-ASProtocolCommands', implementedCommands().join(','))
       .code(200)
-      .send();
-  });
+      .send(),
+  );
 
   app.post(ACTIVESYNC_PATH, async (request, reply) => handlePost(request, reply, options));
 }
@@ -134,8 +147,8 @@ async function handlePost(
   options: ActiveSyncOptions,
 ): Promise<FastifyReply> {
   const log = request.log as Log;
-  const principal = await authenticateOrReply(request, reply, options);
-  if (principal === undefined) return reply;
+  const principal = principalOf.get(request);
+  if (principal === undefined) throw new Error('ActiveSync request without a checked login');
   if (!options.limits.concurrent.enter(principal.id)) {
     reply.header('Retry-After', '5');
     return fail(reply, log, 503, `too many requests at once for ${principal.id}`);
@@ -165,7 +178,7 @@ async function handleAuthenticated(
   if (options.capture?.wants(principal.id, query.deviceId)) {
     captureOf.set(request, { user: principal.id, query, startedAt: new Date(), started: performance.now() });
   }
-  if (query.user !== undefined && normaliseUser(query.user, options.mailDomain).id !== principal.id) {
+  if (query.user !== undefined && identityOf(query.user, options.identity) !== principal.id) {
     return fail(reply, log, 403, `query User ${query.user} is not the authenticated user`);
   }
   const versionText = query.protocolVersion ?? headerValue(request, 'ms-asprotocolversion');
@@ -198,7 +211,10 @@ async function handleAuthenticated(
   const policyKey = query.policyKey ?? headerValue(request, 'x-ms-policykey');
   const userAgent = headerValue(request, 'user-agent');
   const clientGone = new AbortController();
-  request.raw.once('close', () => {
+  // The response's 'close' before its end is the client going away. The request's own 'close'
+  // is no sign of it: Node emits that as soon as the body has been read, which (now that the
+  // login is checked before the body) can come after this point.
+  reply.raw.once('close', () => {
     if (!reply.raw.writableEnded) clientGone.abort(new Error('client disconnected'));
   });
 
@@ -326,7 +342,33 @@ function fail(reply: FastifyReply, log: Log, status: number, reason: string): Fa
   return reply.code(status).type('text/plain; charset=utf-8').send(`${reason}\n`);
 }
 
-/** Authenticates, or answers 401/503 itself and returns undefined. */
+function identityOf(typed: string, options: IdentityOptions): string | undefined {
+  try {
+    return resolveIdentity(typed, options).id;
+  } catch (e) {
+    if (!(e instanceof IdentityError)) throw e;
+    return undefined;
+  }
+}
+
+/**
+ * Too many guesses are 503 with Retry-After, not 401 and not 429: a 401 makes a phone tell its
+ * user the password is wrong, and MS-ASHTTP 3.1.5.2.3 names 503 + Retry-After as the answer to a
+ * throttled client (older EAS clients know no 429).
+ */
+const REFUSAL: Readonly<
+  Record<AuthError['reason'], { status: number; level: 'warn' | 'error'; log: string }>
+> = {
+  missing: { status: 401, level: 'warn', log: 'authentication failed' },
+  rejected: { status: 401, level: 'warn', log: 'authentication failed' },
+  limited: { status: 503, level: 'warn', log: 'login attempt refused by the limiter' },
+  unavailable: { status: 503, level: 'error', log: 'cannot check credentials' },
+};
+
+/**
+ * Authenticates, or answers 401/503 itself and returns undefined. A refusal closes the connection:
+ * the body the client may still be sending is not read.
+ */
 export async function authenticateOrReply(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -336,16 +378,12 @@ export async function authenticateOrReply(
     return await options.authenticator.authenticate(request.headers.authorization, request.ip);
   } catch (e) {
     if (!(e instanceof AuthError)) throw e;
-    if (e.delaySeconds > 0 && e.reason === 'rejected')
-      await new Promise((r) => setTimeout(r, e.delaySeconds * 1000));
-    const log = request.log as Log;
-    if (e.reason === 'unavailable') {
-      log.error({ reason: e.message }, 'cannot check credentials');
-      reply.header('Retry-After', String(e.delaySeconds)).code(503).send();
-      return undefined;
-    }
-    log.warn({ reason: e.message }, 'authentication failed');
-    reply.header('WWW-Authenticate', 'Basic realm="eas-gateway", charset="UTF-8"').code(401).send();
+    const refusal = REFUSAL[e.reason];
+    (request.log as Log)[refusal.level]({ reason: e.message, status: refusal.status }, refusal.log);
+    if (refusal.status === 401)
+      reply.header('WWW-Authenticate', 'Basic realm="eas-gateway", charset="UTF-8"');
+    else reply.header('Retry-After', String(e.retryAfterSeconds));
+    reply.header('Connection', 'close').code(refusal.status).send();
     return undefined;
   }
 }

@@ -1,121 +1,118 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { BackendError, type Credentials } from '../backends/types.js';
 import type { Principal } from '../protocol/context.js';
+import { IdentityError, resolveIdentity, type IdentityOptions } from './identity.js';
+import { LoginLimiter, type LoginLimits } from './login-limiter.js';
 
-export interface AuthOptions {
-  /** Checks the login against the mail server (IMAP LOGIN); throws BackendError. */
+export interface AuthOptions extends IdentityOptions {
+  /**
+   * Checks the login against the mail server (IMAP LOGIN); throws BackendError. `clientAddress`
+   * is the device's address, for the server's own logs and penalties (IMAP ID x-originating-ip).
+   */
   verify(credentials: Credentials, signal?: AbortSignal): Promise<void>;
-  mailDomain: string;
-  loginFormat: 'local' | 'email' | 'as-given';
   users: Readonly<Record<string, { displayName?: string; aliases?: string[] }>>;
   cacheSeconds: number;
+  loginLimits: LoginLimits;
   now?: () => number;
 }
 
-export type AuthFailure = 'missing' | 'rejected' | 'unavailable';
+/** missing: no Basic credentials; limited: too many attempts, try later (not a wrong password). */
+export type AuthFailure = 'missing' | 'rejected' | 'limited' | 'unavailable';
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   constructor(
     readonly reason: AuthFailure,
     message: string,
-    /** Seconds the client should wait, for 'unavailable' and for slowed-down failures. */
-    readonly delaySeconds = 0,
+    /** Seconds the client should wait, for 'limited' and 'unavailable'. */
+    readonly retryAfterSeconds = 0,
   ) {
     super(message);
   }
 }
 
-/** A typed user name in any of its forms: `alice`, `alice@example.test`, `EXAMPLE\alice`. */
-export function normaliseUser(
-  typed: string,
-  mailDomain: string,
-): { local: string; domain: string; id: string } {
-  const withoutNetbios = typed.includes('\\') ? typed.slice(typed.lastIndexOf('\\') + 1) : typed;
-  const at = withoutNetbios.lastIndexOf('@');
-  const local = (at === -1 ? withoutNetbios : withoutNetbios.slice(0, at)).trim().toLowerCase();
-  const domain = (at === -1 ? mailDomain : withoutNetbios.slice(at + 1)).trim().toLowerCase();
-  return { local, domain, id: `${local}@${domain}` };
-}
-
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
-const FREE_FAILURES = 3;
-const MAX_DELAY_SECONDS = 10;
+const MAX_CACHED_LOGINS = 10_000;
 
 /**
- * HTTP Basic checked by an IMAP LOGIN. A success is remembered for a short time, in memory only
- * and as a hash, so a burst of requests does not open one IMAP connection each. Failures from one
- * address are slowed down, doubling after the third, to blunt password guessing.
+ * HTTP Basic checked by an IMAP LOGIN. A success is remembered for a short time, in memory only,
+ * under an HMAC with a key made at start-up (no password, nor anything that can be tested
+ * offline against a guess, is kept), so a burst of requests does not open one IMAP connection
+ * each; concurrent requests with the same credentials share one LOGIN. Every LOGIN passes the
+ * LoginLimiter first.
  */
 export class Authenticator {
   private readonly okCache = new Map<string, number>();
-  private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly checking = new Map<string, Promise<void>>();
+  private readonly cacheKey = randomBytes(32);
+  private readonly limiter: LoginLimiter;
   private readonly now: () => number;
 
   constructor(private readonly options: AuthOptions) {
     this.now = options.now ?? Date.now;
+    this.limiter = new LoginLimiter(options.loginLimits, this.now);
   }
 
-  async authenticate(
-    authorization: string | undefined,
-    clientAddress: string,
-    signal?: AbortSignal,
-  ): Promise<Principal> {
+  async authenticate(authorization: string | undefined, clientAddress: string): Promise<Principal> {
     const parsed = parseBasic(authorization);
     if (parsed === undefined) throw new AuthError('missing', 'no Basic credentials');
-    const user = normaliseUser(parsed.user, this.options.mailDomain);
-    if (user.local === '' || parsed.password === '')
-      throw new AuthError('rejected', 'empty user name or password');
-    const login =
-      this.options.loginFormat === 'local'
-        ? user.local
-        : this.options.loginFormat === 'email'
-          ? user.id
-          : parsed.user.slice(parsed.user.lastIndexOf('\\') + 1);
-    const credentials: Credentials = { user: login, password: parsed.password };
-    const cacheKey = createHash('sha256').update(`${login}\0${parsed.password}`).digest('base64');
-    const now = this.now();
-    const cachedUntil = this.okCache.get(cacheKey);
-    if (cachedUntil === undefined || cachedUntil < now) {
-      try {
-        await this.options.verify(credentials, signal);
-      } catch (e) {
-        if (e instanceof BackendError && e.kind === 'auth') {
-          throw new AuthError(
-            'rejected',
-            'the mail server rejected the login',
-            this.recordFailure(clientAddress, now),
-          );
-        }
-        if (e instanceof BackendError)
-          throw new AuthError('unavailable', `mail server unavailable: ${e.message}`, 30);
-        throw e;
-      }
-      this.failures.delete(clientAddress);
-      if (this.options.cacheSeconds > 0) {
-        if (this.okCache.size > 10_000) this.okCache.clear();
-        this.okCache.set(cacheKey, now + this.options.cacheSeconds * 1000);
-      }
+    let identity;
+    try {
+      identity = resolveIdentity(parsed.user, this.options);
+    } catch (e) {
+      if (!(e instanceof IdentityError)) throw e;
+      throw new AuthError('rejected', e.message);
     }
-    const info = this.options.users[user.id] ?? {};
+    if (parsed.password === '') throw new AuthError('rejected', 'empty password');
+    const credentials: Credentials = { user: identity.login, password: parsed.password };
+    const key = createHmac('sha256', this.cacheKey)
+      .update(`${identity.login}\0${parsed.password}`)
+      .digest('base64');
+    const cachedUntil = this.okCache.get(key);
+    if (cachedUntil === undefined || cachedUntil < this.now()) {
+      let check = this.checking.get(key);
+      if (check === undefined) {
+        check = this.check(identity.id, credentials, clientAddress, key).finally(() =>
+          this.checking.delete(key),
+        );
+        this.checking.set(key, check);
+      }
+      await check;
+    }
+    const info = this.options.users[identity.email] ?? {};
     return {
-      id: user.id,
-      email: user.id,
-      displayName: info.displayName ?? user.local,
+      id: identity.id,
+      email: identity.email,
+      displayName: info.displayName ?? identity.email.slice(0, identity.email.lastIndexOf('@')),
       aliases: info.aliases ?? [],
       credentials,
     };
   }
 
-  /** Seconds to hold back the answer to this failure. */
-  private recordFailure(address: string, now: number): number {
-    if (this.failures.size > 10_000) {
-      for (const [k, v] of this.failures) if (now - v.last > FAILURE_WINDOW_MS) this.failures.delete(k);
+  private async check(
+    account: string,
+    credentials: Credentials,
+    clientAddress: string,
+    key: string,
+  ): Promise<void> {
+    const admission = this.limiter.admit(account, clientAddress);
+    if (!admission.ok) throw new AuthError('limited', admission.reason, admission.retryAfterSeconds);
+    try {
+      await this.options.verify({ ...credentials, clientAddress });
+    } catch (e) {
+      if (e instanceof BackendError && e.kind === 'auth') {
+        admission.permit.failed();
+        throw new AuthError('rejected', 'the mail server rejected the login');
+      }
+      admission.permit.released();
+      if (e instanceof BackendError)
+        throw new AuthError('unavailable', `mail server unavailable: ${e.message}`, 30);
+      throw e;
     }
-    const prev = this.failures.get(address);
-    const count = prev !== undefined && now - prev.last < FAILURE_WINDOW_MS ? prev.count + 1 : 1;
-    this.failures.set(address, { count, last: now });
-    return count <= FREE_FAILURES ? 0 : Math.min(2 ** (count - FREE_FAILURES - 1), MAX_DELAY_SECONDS);
+    admission.permit.succeeded();
+    if (this.options.cacheSeconds > 0) {
+      if (this.okCache.size >= MAX_CACHED_LOGINS) this.okCache.clear();
+      this.okCache.set(key, this.now() + this.options.cacheSeconds * 1000);
+    }
   }
 }
 

@@ -97,12 +97,18 @@ export interface Readiness {
   checks: Record<string, 'ok' | string>;
 }
 
+/** Alive: the process answers. The container's health check calls it on the EAS port. */
+export async function healthRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
+}
+
 export async function opsRoutes(
   app: FastifyInstance,
   options: { metrics: Metrics; ready: () => Promise<Readiness> },
 ): Promise<void> {
-  // Alive: the process answers. Ready: the state store and the mail server answer too.
-  app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
+  // Ready: the state store and the mail server answer. Not on the EAS listener: they tell anyone
+  // who asks which backends fail, and how much the gateway does for whom.
+  await app.register(healthRoutes);
   app.get('/readyz', async (_req, reply) => {
     const r = await options.ready();
     return reply.code(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'unavailable', checks: r.checks });

@@ -213,13 +213,13 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
     };
     const downState = await openStateStore(config);
     const downBackends = createBackends(config);
-    const { fastify } = await buildApp({ config, backends: downBackends, state: downState });
+    const { fastify, ops } = await buildApp({ config, backends: downBackends, state: downState });
     try {
       const res = await eas(fastify, { cmd: 'FolderSync', deviceId: `${device}G`, body: folderSync('0') });
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('30');
       expect(await downState.listDevices()).toEqual([]);
-      const ready = await fastify.inject({ url: '/readyz' });
+      const ready = await ops.inject({ url: '/readyz' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json().checks).toEqual({ state: 'ok', imap: 'unreachable' });
     } finally {

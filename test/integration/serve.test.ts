@@ -9,7 +9,7 @@ import { basicAuth } from '../support/eas-client.js';
 import { testEnv } from '../support/test-env.js';
 
 // The built command as an operator runs it: HTTPS with a self-signed pair, a real login against
-// Dovecot, /healthz, and a clean exit on SIGTERM.
+// Dovecot, /healthz, the operations listener, and a clean exit on SIGTERM.
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 
 describe.skipIf(!existsSync(cli))('eas-gateway serve', () => {
@@ -45,19 +45,20 @@ describe.skipIf(!existsSync(cli))('eas-gateway serve', () => {
         EAS_DAV_URL: `http://${env.host}:${env.davPort}/`,
         EAS_SIEVE_PORT: String(env.sievePort),
         EAS_STATE_PATH: join(dir, 'state.sqlite'),
+        EAS_OPS_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
     child.stderr.on('data', (c: Buffer) => (log += c.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
+    const [url, opsUrl] = await new Promise<[string, string]>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no listening line:\n${log}`)), 15_000);
       child.stdout.on('data', (c: Buffer) => {
         log += c.toString();
-        const m = /"url":"([^"]+)"/.exec(log);
+        const m = /"url":"([^"]+)","opsUrl":"([^"]+)"/.exec(log);
         if (m) {
           clearTimeout(timer);
-          resolve(m[1]!);
+          resolve([m[1]!, m[2]!]);
         }
       });
       child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${log}`)));
@@ -80,9 +81,18 @@ describe.skipIf(!existsSync(cli))('eas-gateway serve', () => {
     const options = await call('OPTIONS', '/Microsoft-Server-ActiveSync', 'password');
     expect(options.status).toBe(200);
     expect(options.headers['ms-asprotocolversions']).toBe('12.0,12.1,14.0,14.1,16.0,16.1');
+    expect(options.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(options.headers['x-content-type-options']).toBe('nosniff');
     expect((await call('OPTIONS', '/Microsoft-Server-ActiveSync', 'wrong')).status).toBe(401);
     expect((await call('GET', '/healthz', 'password')).status).toBe(200);
-    expect((await call('GET', '/readyz', 'password')).status).toBe(200);
+    // Readiness and metrics only on the operations listener (plain HTTP, loopback).
+    expect((await call('GET', '/readyz', 'password')).status).toBe(404);
+    expect((await call('GET', '/metrics', 'password')).status).toBe(404);
+    expect(opsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${opsUrl}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${opsUrl}/metrics`)).text()).toMatch(
+      /eas_requests_total\{command="OPTIONS",status="200"\} 1/,
+    );
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

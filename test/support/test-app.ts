@@ -7,6 +7,8 @@ import { openStateStore } from '../../src/wire.js';
 
 export interface TestApp {
   app: FastifyInstance;
+  /** The operations listener's routes (/healthz, /readyz, /metrics). */
+  ops: FastifyInstance;
   state: StateStore;
   close(): Promise<void>;
 }
@@ -15,10 +17,11 @@ export interface TestApp {
 export async function testApp(backends: Backends, overrides: Partial<GatewayConfig> = {}): Promise<TestApp> {
   const config: GatewayConfig = { ...DEFAULT_CONFIG, state: { driver: 'memory', path: '' }, ...overrides };
   const state = await openStateStore(config);
-  const { fastify } = await buildApp({ config, backends, state });
+  const { fastify, ops } = await buildApp({ config, backends, state });
   await fastify.ready();
   return {
     app: fastify,
+    ops,
     state,
     close: async () => {
       await fastify.close();

@@ -74,6 +74,16 @@ function newImapFlow(config: ImapConfig, credentials: Credentials): ImapFlow {
     disableAutoIdle: true,
     // RFC 7162: CHANGEDSINCE with VANISHED makes a Sync cost what changed, not what the folder holds.
     qresync: config.qresync !== false,
-    clientInfo: { name: 'eas-gateway' },
+    clientInfo: { name: 'eas-gateway', ...originatingIp(credentials.clientAddress) },
   });
+}
+
+/**
+ * RFC 2971 ID field Dovecot (and Cyrus) take as the client's address when the gateway's address is
+ * in their trusted networks (Dovecot `login_trusted_networks`): their logs, auth penalty and
+ * fail2ban then see the phone, not the gateway. imapflow sends ID before LOGIN.
+ */
+function originatingIp(address: string | undefined): Record<string, string> {
+  if (address === undefined || address === '') return {};
+  return { 'x-originating-ip': address.replace(/^::ffff:(?=\d+\.)/i, '') };
 }

@@ -114,7 +114,7 @@ describe('Autodiscover (MS-ASCMD 2.2.1.1)', () => {
       '<Url>http://mail.example.test/',
     );
     await t.close();
-    t = await testApp(fakeBackends(), { trustProxy: true });
+    t = await testApp(fakeBackends(), { trustProxy: ['127.0.0.1'] });
     expect((await post(fixture('mobilesync-ios.xml'), undefined, headers)).body).toContain(
       '<Url>https://eas.example.test/Microsoft-Server-ActiveSync</Url>',
     );

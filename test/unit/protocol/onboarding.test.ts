@@ -135,13 +135,13 @@ describe('HTTP surface (MS-ASHTTP)', () => {
     expect(childText(policyOf(res.body!), 'Provision:Status')).toBe('1');
   });
 
-  it('serves /healthz and Prometheus /metrics', async () => {
+  it('serves /healthz, and /readyz and Prometheus /metrics on the operations listener', async () => {
     await eas(t.app, { cmd: 'Provision', body: provisionRequest() });
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-    const ready = await t.app.inject({ url: '/readyz' });
+    const ready = await t.ops.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', checks: { state: 'ok' } });
-    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    const metrics = (await t.ops.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/eas_requests_total\{command="Provision",status="200"\} 1/);
   });
 });

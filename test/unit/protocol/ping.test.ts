@@ -89,7 +89,7 @@ describe('Ping', () => {
     void pending.then(() => (answered = true));
     await sleep(200);
     expect(answered).toBe(false);
-    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await t.ops.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('eas_waiting_requests{command="Ping"} 1');
     expect(metrics.body).toContain('eas_items_sent_total{class="Email",kind="add"} 3');
     await d.call('FolderSync', el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', '0')));

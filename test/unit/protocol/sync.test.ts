@@ -83,7 +83,7 @@ describe('Sync', () => {
     };
     const failed = await d.sync([{ syncKey: key, collectionId: inbox }]);
     expect(failed.collections.get(inbox)!.status).toBe('16');
-    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await t.ops.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('eas_backend_errors_total{kind="temporary"} 1');
     world.mail.fetchMessages = real;
     const retried = await d.sync([{ syncKey: key, collectionId: inbox }]);
