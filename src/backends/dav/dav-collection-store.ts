@@ -198,15 +198,19 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
   }
 
   /**
+   * An outage makes the user's next requests fail at once for a while (DavPresence.assertUp).
    * The mail server accepted this login, so a DAV server refusing it means the account is gone
    * (or has another password): never an HTTP 401 for the phone, which would ask for the password
    * it has right. The account is looked for again; until then the request may be retried.
    */
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    this.presence.assertUp();
     try {
       return await work();
     } catch (err) {
-      if (!(err instanceof BackendError) || err.kind !== 'auth') throw err;
+      if (!(err instanceof BackendError)) throw err;
+      if (err.kind === 'temporary') this.presence.noteOutage();
+      if (err.kind !== 'auth') throw err;
       this.presence.invalidate();
       throw new BackendError('temporary', `${err.message}: the DAV account is checked again`, {
         cause: err,

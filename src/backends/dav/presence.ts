@@ -13,11 +13,14 @@ export interface DavLogger {
 export interface DavPresenceOptions {
   /** How long an answer (account or no account) holds before it is asked again. */
   readonly recheckMs: number;
+  /** After an outage, how long requests fail at once instead of waiting (default: recheckMs, at most 30 s). */
+  readonly outageMs?: number;
   readonly now?: () => number;
   readonly logger?: DavLogger;
 }
 
 export const DEFAULT_DAV_RECHECK_MS = 5 * 60_000;
+const MAX_OUTAGE_MS = 30_000;
 
 const NO_HOMES: HomeSets = { calendar: [], contacts: [] };
 
@@ -32,7 +35,9 @@ const NO_HOMES: HomeSets = { calendar: [], contacts: [] };
 export class DavPresence {
   private last: { at: number; homes: Promise<HomeSets> } | undefined;
   private absent: boolean | undefined;
+  private downUntil = 0;
   private readonly now: () => number;
+  private readonly outageMs: number;
 
   constructor(
     private readonly client: DavClient,
@@ -41,6 +46,22 @@ export class DavPresence {
     private readonly options: DavPresenceOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.outageMs = options.outageMs ?? Math.min(options.recheckMs, MAX_OUTAGE_MS);
+  }
+
+  /**
+   * Fails at once while the server was found down a moment ago: one that does not answer would
+   * otherwise hold each of the user's requests for the whole timeout (30 s, about when Gmail for
+   * Android gives up on a request), FolderSync and mail in the same Sync included.
+   */
+  assertUp(): void {
+    if (this.now() < this.downUntil)
+      throw new BackendError('temporary', 'the DAV server was unreachable a moment ago; asked again shortly');
+  }
+
+  /** The server did not answer, or answered that it cannot now (5xx, 408, 429). */
+  noteOutage(): void {
+    this.downUntil = this.now() + this.outageMs;
   }
 
   /** The user's home sets; none when the user has no account. Shared by concurrent callers. */

@@ -174,11 +174,20 @@ describe('DavCollectionStore discovery and listing', () => {
     expect(await store(dav('1, 2, 3, calendar-access, addressbook')).store.schedulesMeetings()).toBe(false);
   });
 
-  it('retries discovery after a failure', async () => {
+  it('retries discovery after a failure, once the outage pause is over', async () => {
     let down = true;
-    const { store: s } = store((req) => (down ? { status: 503 } : sabre(req)));
+    let now = 0;
+    const fake = fakeFetch((req) => (down ? { status: 503 } : sabre(req)));
+    const s = new DavCollectionStore(
+      { baseUrl: `${HOST}/remote.php/dav/`, kinds: ['calendar', 'tasks'], fetch: fake.fetch, now: () => now },
+      alice,
+    );
     await expect(s.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
     down = false;
+    const asked = fake.requests.length;
+    await expect(s.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
+    expect(fake.requests).toHaveLength(asked);
+    now += 30_000;
     await expect(s.listCollections()).resolves.toHaveLength(3);
   });
 });

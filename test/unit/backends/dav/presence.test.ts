@@ -94,12 +94,39 @@ describe('DavPresence', () => {
     }
   });
 
-  it('remembers nothing when the server is down, and no warning about the account', async () => {
+  it('remembers no answer when the server is down, pauses 30 s, and warns nothing about the account', async () => {
     const t = setUp(() => ({ status: 503 }));
     await expect(t.calendars.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
     t.serve(withAccount);
+    const asked = t.requests.length;
+    // Both stores of the user fail at once during the pause, without asking the server.
+    await expect(t.contacts.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
+    await expect(t.calendars.changesSince('dav:/erin/calendar/', 'token')).rejects.toMatchObject({
+      kind: 'temporary',
+    });
+    expect(t.requests).toHaveLength(asked);
+    t.advance(30_000);
     expect(await t.calendars.listCollections()).toHaveLength(1);
     expect(t.warnings).toEqual([]);
+  });
+
+  it("takes a server that never answers for an outage: 'temporary' after the timeout, then at once", async () => {
+    let now = 0;
+    const calls: string[] = [];
+    const hanging = ((url: URL, init?: RequestInit) => {
+      calls.push(String(url));
+      return new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+      );
+    }) as typeof fetch;
+    const config = { baseUrl: BASE, fetch: hanging, timeoutMs: 20, now: () => now };
+    const store = new DavCollectionStore({ ...config, kinds: ['contacts'] }, erin);
+    await expect(store.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
+    await expect(store.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
+    expect(calls).toHaveLength(1);
+    now += 30_000;
+    await expect(store.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
+    expect(calls).toHaveLength(2);
   });
 
   it('asks again at once after a request of an account it had found is refused', async () => {
