@@ -24,6 +24,8 @@ export interface GatewayConfig {
   davUrl: string | undefined;
   /** How often a waiting Ping or Sync polls a calendar or address book (DAV has no push). */
   davPollSeconds: number;
+  /** How often a user's DAV account is looked for again (users without one get mail only). */
+  davRecheckSeconds: number;
   /** The CalDAV server sends meeting messages itself (RFC 6638); else the gateway mails them. 'auto' asks it. */
   caldavSchedules: boolean | 'auto';
   /** The global address list: a shared CardDAV address book read with its own login. */
@@ -60,6 +62,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   smtp: { host: '127.0.0.1', port: 1587, secure: false, savesSent: false },
   davUrl: 'http://127.0.0.1:5232/',
   davPollSeconds: 30,
+  davRecheckSeconds: 300,
   caldavSchedules: 'auto',
   gal: { url: 'http://127.0.0.1:5232/directory/gal/', user: 'directory', password: 'password' },
   sieve: { host: '127.0.0.1', port: 14190 },
@@ -126,6 +129,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
     davPollSeconds: r.int('EAS_DAV_POLL_SECONDS', merged.davPollSeconds, 5),
+    davRecheckSeconds: r.int('EAS_DAV_RECHECK_SECONDS', merged.davRecheckSeconds, 0),
     caldavSchedules: r.boolOrAuto('EAS_CALDAV_SCHEDULES', merged.caldavSchedules),
     gal:
       r.optional('EAS_GAL_URL', merged.gal?.url) === undefined

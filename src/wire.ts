@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
-import { DavCollectionStore } from './backends/dav/index.js';
+import { DavCollectionStore, davPresence } from './backends/dav/index.js';
 import { CardDavDirectory } from './backends/dav/directory.js';
 import {
   ImapChangeFeed,
@@ -39,6 +39,10 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
   };
   // One GAL for everybody, read with its own login (shared by all users' requests).
   const directory = config.gal === undefined ? undefined : new CardDavDirectory(config.gal);
+  const davBase = {
+    recheckMs: config.davRecheckSeconds * 1000,
+    logger: logger?.child({ component: 'dav' }),
+  };
   const open = (credentials: Credentials): UserBackends => {
     const mail = new ImapMailStore(imap, credentials);
     const mailChanges = new ImapChangeFeed(imap, credentials);
@@ -62,14 +66,12 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
             addresses: [address],
             internalDomains: [config.mailDomain],
           });
+    const dav = davUrl === undefined ? undefined : { ...davBase, baseUrl: davUrl };
+    // One account check per user for both stores (the same server).
+    const presence = dav && davPresence({ ...dav, kinds: [] }, credentials);
     const calendars =
-      davUrl === undefined
-        ? undefined
-        : new DavCollectionStore({ baseUrl: davUrl, kinds: ['calendar', 'tasks'] }, credentials);
-    const contacts =
-      davUrl === undefined
-        ? undefined
-        : new DavCollectionStore({ baseUrl: davUrl, kinds: ['contacts'] }, credentials);
+      dav && new DavCollectionStore({ ...dav, kinds: ['calendar', 'tasks'] }, credentials, presence);
+    const contacts = dav && new DavCollectionStore({ ...dav, kinds: ['contacts'] }, credentials, presence);
     return {
       mail,
       calendars,

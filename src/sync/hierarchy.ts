@@ -1,4 +1,10 @@
-import type { DavCollection, MailFolder, UserBackends } from '../backends/types.js';
+import {
+  BackendError,
+  type CollectionStore,
+  type DavCollection,
+  type MailFolder,
+  type UserBackends,
+} from '../backends/types.js';
 import {
   FOLDER_TYPE_OF_MAIL_ROLE,
   FOLDER_TYPES_OF_DAV_KIND,
@@ -47,24 +53,77 @@ export function parseFolderMapKey(mapKey: string): FolderRef | undefined {
   return undefined;
 }
 
-/** Lists every folder of every backend of the user, with stable CollectionIds. */
+export interface ListHierarchyOptions {
+  /** DAV kinds whose collections the device sees as one folder each. */
+  readonly merge?: readonly DavCollectionKind[];
+  /** What the device was told last: the folders of a DAV server that is down are kept from it. */
+  readonly known?: HierarchySnapshot;
+  /** Told about a DAV server that could not be listed (its folders were kept). */
+  readonly onUnavailable?: (kinds: readonly DavCollectionKind[], err: BackendError) => void;
+}
+
+/**
+ * Lists every folder of every backend of the user, with stable CollectionIds. A DAV server that
+ * is down costs nothing but its own folders' freshness: the device keeps the calendars and address
+ * books it knows (deleting them would make it drop and later re-download every item), and mail
+ * is listed as always (DESIGN rule 12).
+ */
 export async function listHierarchy(
   user: string,
   backends: UserBackends,
   folderMap: FolderMapStore,
   signal?: AbortSignal,
-  merge: readonly DavCollectionKind[] = [],
+  options: ListHierarchyOptions = {},
 ): Promise<FolderEntry[]> {
   const [mail, calendars, contacts] = await Promise.all([
     backends.mail.listFolders(signal),
-    backends.calendars?.listCollections(signal) ?? Promise.resolve([]),
-    backends.contacts?.listCollections(signal) ?? Promise.resolve([]),
+    davCollections(backends.calendars, signal),
+    davCollections(backends.contacts, signal),
   ]);
   const idOf = (ref: FolderRef): Promise<string> => folderMap.collectionIdFor(user, folderMapKey(ref));
   const out: FolderEntry[] = [];
   for (const f of mail) out.push(await mailEntry(f, idOf));
-  out.push(...(await davEntries(mergeCollections([...calendars, ...contacts], merge), idOf)));
+  const listed: DavCollection[] = [];
+  for (const [store, result] of [
+    [backends.calendars, calendars],
+    [backends.contacts, contacts],
+  ] as const) {
+    if (Array.isArray(result)) listed.push(...result);
+    else if (store !== undefined) {
+      options.onUnavailable?.(store.kinds, result);
+      out.push(...keptEntries(options.known ?? {}, store.kinds));
+    }
+  }
+  out.push(...(await davEntries(mergeCollections(listed, options.merge ?? []), idOf)));
   return out;
+}
+
+/** The collections of a store, or the failure when the server is unreachable for now. */
+async function davCollections(
+  store: CollectionStore | undefined,
+  signal: AbortSignal | undefined,
+): Promise<DavCollection[] | BackendError> {
+  try {
+    return (await store?.listCollections(signal)) ?? [];
+  } catch (err) {
+    if (err instanceof BackendError && err.kind === 'temporary' && !signal?.aborted) return err;
+    throw err;
+  }
+}
+
+/** The folders of the given kinds as the device knows them (DAV folders are all top-level). */
+function keptEntries(known: HierarchySnapshot, kinds: readonly DavCollectionKind[]): FolderEntry[] {
+  const types = new Set<number>(
+    kinds.flatMap((k) => [FOLDER_TYPES_OF_DAV_KIND[k].first, FOLDER_TYPES_OF_DAV_KIND[k].other]),
+  );
+  return Object.entries(known)
+    .filter(([, [, , type]]) => types.has(type))
+    .map(([collectionId, [parentId, displayName, type]]) => ({
+      collectionId,
+      parentId,
+      displayName,
+      type: type as FolderType,
+    }));
 }
 
 async function mailEntry(f: MailFolder, idOf: (ref: FolderRef) => Promise<string>): Promise<FolderEntry> {
@@ -115,6 +174,20 @@ async function davEntries(
     seen.add(c.kind);
   }
   return out;
+}
+
+/**
+ * Device cache entry: how many calendar, task and contact folders the device was last given.
+ * A device with none is told (Ping Status 7) when the user's DAV account appears.
+ */
+export const DAV_FOLDER_COUNT_CACHE = 'hierarchy-dav-folders';
+
+const DAV_FOLDER_TYPES = new Set<number>(
+  Object.values(FOLDER_TYPES_OF_DAV_KIND).flatMap((t) => [t.first, t.other]),
+);
+
+export function davFolderCount(entries: readonly FolderEntry[]): number {
+  return entries.filter((e) => DAV_FOLDER_TYPES.has(e.type)).length;
 }
 
 export function snapshotOf(entries: readonly FolderEntry[]): HierarchySnapshot {

@@ -29,7 +29,8 @@ EAS_TEST_PG_PORT=${EAS_TEST_PG_PORT:-15432}
 MAIL_USER=easmail   # owns the Maildirs (created by setup)
 DAV_USER=radicale   # runs Radicale (created by the Debian package)
 PG_USER=postgres    # runs PostgreSQL (created by the Debian package)
-USERS=(alice bob carol dave)
+DAV_USERS=(alice bob carol dave)   # with a Radicale account
+USERS=("${DAV_USERS[@]}" erin)   # erin: mailbox only, no DAV account (degraded-backends tests)
 PASSWORD=password
 DOMAIN=example.test
 

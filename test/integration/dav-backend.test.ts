@@ -130,10 +130,18 @@ describe('DavCollectionStore on Radicale', () => {
     expect(list.find((c) => c.key === 'dav:/alice/calendar/')?.name).toBe('Calendar');
   });
 
-  it("reports a wrong password as 'auth'", async () => {
-    const store = new DavCollectionStore(calendars, { user: 'bob', password: 'wrong' });
-    expect(await kindOf(store.listCollections())).toBe('auth');
-    expect(await kindOf(store.createCollection('calendar', 'never'))).toBe('auth');
+  // The mail server checked the password: a DAV server that refuses it has no account for the
+  // user (or another password), which is no reason to ask the phone for its password again.
+  it('takes a login Radicale refuses (erin has no account there) as a user without collections', async () => {
+    for (const credentials of [
+      { user: 'bob', password: 'wrong' },
+      { user: 'erin', password: 'password' },
+    ]) {
+      const store = new DavCollectionStore(calendars, credentials);
+      expect(await store.listCollections()).toEqual([]);
+      expect(await kindOf(store.createCollection('calendar', 'never'))).toBe('permanent');
+      expect(await kindOf(store.changesSince('dav:/bob/calendar/', undefined))).toBe('not-found');
+    }
   });
 
   it("reports a server that is down as 'temporary'", async () => {

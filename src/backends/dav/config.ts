@@ -1,4 +1,5 @@
 import type { DavCollectionKind } from '../../model/folder-type.js';
+import type { DavLogger } from './presence.js';
 
 /**
  * How a collection that holds both events and tasks (RFC 4791 5.2.3: VEVENT and VTODO in its
@@ -20,6 +21,12 @@ export interface DavConfig {
   readonly timeoutMs?: number;
   /** For tests; the global fetch otherwise. */
   readonly fetch?: typeof fetch;
+  /** How often a user's DAV account is looked for again (default 5 minutes). */
+  readonly recheckMs?: number;
+  /** Where "this user has no DAV account" is reported. */
+  readonly logger?: DavLogger;
+  /** For tests; Date.now otherwise. */
+  readonly now?: () => number;
 }
 
 export const DEFAULT_DAV_TIMEOUT_MS = 30_000;

@@ -16,7 +16,8 @@ import * as items from './dav-items.js';
 import { DavClient } from './client.js';
 import { kindsOf, shapeOf } from './collection-kind.js';
 import type { DavConfig, MixedCollectionPolicy } from './config.js';
-import { asCollectionUrl, discoverHomeSets, type HomeSets } from './discovery.js';
+import { asCollectionUrl, type HomeSets } from './discovery.js';
+import { DavPresence, DEFAULT_DAV_RECHECK_MS } from './presence.js';
 import { DAV_NS, foundProp, type DavResponse } from './multistatus.js';
 import {
   mkcalendarBody,
@@ -34,20 +35,23 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
   private readonly baseUrl: URL;
   private readonly client: DavClient;
   private readonly mixed: MixedCollectionPolicy;
-  private homes: Promise<HomeSets> | undefined;
+  private readonly presence: DavPresence;
   private scheduling: Promise<boolean> | undefined;
 
-  constructor(
-    config: DavConfig,
-    private readonly credentials: Credentials,
-  ) {
+  /** `presence` is shared by one user's CalDAV and CardDAV stores on the same server. */
+  constructor(config: DavConfig, credentials: Credentials, presence?: DavPresence) {
     this.kinds = [...config.kinds];
     this.baseUrl = asCollectionUrl(new URL(config.baseUrl));
     this.mixed = config.mixedCollections ?? 'when-no-task-list';
     this.client = new DavClient(credentials, { timeoutMs: config.timeoutMs, fetch: config.fetch });
+    this.presence = presence ?? davPresence(config, credentials, this.client);
   }
 
-  async listCollections(signal?: AbortSignal): Promise<DavCollection[]> {
+  listCollections(signal?: AbortSignal): Promise<DavCollection[]> {
+    return this.guarded(() => this.collections(signal));
+  }
+
+  private async collections(signal: AbortSignal | undefined): Promise<DavCollection[]> {
     const homes = await this.homeSets(signal);
     const urls = new Map<string, URL>();
     for (const kind of this.kinds) for (const home of homesFor(homes, kind)) urls.set(home.href, home);
@@ -74,10 +78,14 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
     );
   }
 
-  async createCollection(
+  createCollection(kind: DavCollectionKind, name: string, signal?: AbortSignal): Promise<DavCollection> {
+    return this.guarded(() => this.create(kind, name, signal));
+  }
+
+  private async create(
     kind: DavCollectionKind,
     name: string,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
   ): Promise<DavCollection> {
     if (!this.kinds.includes(kind)) {
       throw new BackendError('permanent', `this store does not hold ${kind} collections`);
@@ -94,7 +102,11 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
     return { key: keyOf(url), href: url.href, name, kind };
   }
 
-  async renameCollection(key: string, name: string, signal?: AbortSignal): Promise<DavCollection> {
+  renameCollection(key: string, name: string, signal?: AbortSignal): Promise<DavCollection> {
+    return this.guarded(() => this.rename(key, name, signal));
+  }
+
+  private async rename(key: string, name: string, signal: AbortSignal | undefined): Promise<DavCollection> {
     const url = await this.urlOfKey(key, signal);
     await this.client.proppatch(url, proppatchDisplayNameBody(name), signal);
     const [response] = await this.client.propfind(url, '0', PROPFIND_COLLECTIONS, signal);
@@ -105,29 +117,39 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
     return toCollection(response, url, kind);
   }
 
-  async deleteCollection(key: string, signal?: AbortSignal): Promise<void> {
-    await this.client.delete(await this.urlOfKey(key, signal), signal);
+  deleteCollection(key: string, signal?: AbortSignal): Promise<void> {
+    return this.guarded(async () => this.client.delete(await this.urlOfKey(key, signal), signal));
   }
 
-  async changesSince(
-    key: string,
-    token: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<DavCollectionDelta> {
-    return items.changesSince(this.client, await this.urlOfKey(key, signal), token, signal);
+  changesSince(key: string, token: string | undefined, signal?: AbortSignal): Promise<DavCollectionDelta> {
+    return this.guarded(async () =>
+      items.changesSince(this.client, await this.urlOfKey(key, signal), token, signal),
+    );
   }
 
-  async getItems(key: string, names: readonly string[], signal?: AbortSignal): Promise<DavItem[]> {
-    if (names.length === 0) return [];
-    return items.getItems(this.client, await this.urlOfKey(key, signal), this.dataKind, names, signal);
+  getItems(key: string, names: readonly string[], signal?: AbortSignal): Promise<DavItem[]> {
+    if (names.length === 0) return Promise.resolve([]);
+    return this.guarded(async () =>
+      items.getItems(this.client, await this.urlOfKey(key, signal), this.dataKind, names, signal),
+    );
   }
 
-  async putItem(
+  putItem(
     key: string,
     name: string,
     text: string,
     condition: DavWriteCondition,
     signal?: AbortSignal,
+  ): Promise<DavItemVersion> {
+    return this.guarded(() => this.put(key, name, text, condition, signal));
+  }
+
+  private async put(
+    key: string,
+    name: string,
+    text: string,
+    condition: DavWriteCondition,
+    signal: AbortSignal | undefined,
   ): Promise<DavItemVersion> {
     const url = items.itemUrl(await this.urlOfKey(key, signal), name);
     const contentType =
@@ -140,8 +162,10 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
     return { name, etag: item.etag };
   }
 
-  async deleteItem(key: string, name: string, etag: string | undefined, signal?: AbortSignal): Promise<void> {
-    await this.client.delete(items.itemUrl(await this.urlOfKey(key, signal), name), signal, etag);
+  deleteItem(key: string, name: string, etag: string | undefined, signal?: AbortSignal): Promise<void> {
+    return this.guarded(async () =>
+      this.client.delete(items.itemUrl(await this.urlOfKey(key, signal), name), signal, etag),
+    );
   }
 
   /**
@@ -150,11 +174,11 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
    */
   schedulesMeetings(signal?: AbortSignal): Promise<boolean> {
     if (!this.scheduling) {
-      const probe = (async () => {
-        const [home] = (await this.homeSets(undefined)).calendar;
+      const probe = this.guarded(async () => {
+        const [home] = (await this.presence.homeSets()).calendar;
         if (home === undefined) return false;
         return (await this.client.options(home)).includes('calendar-auto-schedule');
-      })();
+      });
       probe.catch(() => {
         if (this.scheduling === probe) this.scheduling = undefined;
       });
@@ -168,16 +192,30 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
   }
 
   private homeSets(signal: AbortSignal | undefined): Promise<HomeSets> {
-    if (!this.homes) {
-      // Shared by concurrent callers, so it runs without any one caller's signal (the client's
-      // timeout bounds it); only a success is remembered.
-      const homes = discoverHomeSets(this.client, this.baseUrl, this.credentials.user);
-      homes.catch(() => {
-        if (this.homes === homes) this.homes = undefined;
+    // Shared by concurrent callers, so it runs without any one caller's signal (the client's
+    // timeout bounds it).
+    return untilAborted(this.presence.homeSets(), signal);
+  }
+
+  /**
+   * An outage makes the user's next requests fail at once for a while (DavPresence.assertUp).
+   * The mail server accepted this login, so a DAV server refusing it means the account is gone
+   * (or has another password): never an HTTP 401 for the phone, which would ask for the password
+   * it has right. The account is looked for again; until then the request may be retried.
+   */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    this.presence.assertUp();
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof BackendError)) throw err;
+      if (err.kind === 'temporary') this.presence.noteOutage();
+      if (err.kind !== 'auth') throw err;
+      this.presence.invalidate();
+      throw new BackendError('temporary', `${err.message}: the DAV account is checked again`, {
+        cause: err,
       });
-      this.homes = homes;
     }
-    return untilAborted(this.homes, signal);
   }
 
   /** Keys name collections directly inside one of the user's home sets; anything else is refused. */
@@ -193,6 +231,17 @@ export class DavCollectionStore implements CollectionStore, DavItemStore, Calend
     if (!inHome) throw new BackendError('not-found', `${url.pathname} is not in a home set`);
     return url;
   }
+}
+
+/** The presence check of one user on the server of `config`, to share between that user's stores. */
+export function davPresence(config: DavConfig, credentials: Credentials, client?: DavClient): DavPresence {
+  const base = asCollectionUrl(new URL(config.baseUrl));
+  return new DavPresence(
+    client ?? new DavClient(credentials, { timeoutMs: config.timeoutMs, fetch: config.fetch }),
+    base,
+    credentials.user,
+    { recheckMs: config.recheckMs ?? DEFAULT_DAV_RECHECK_MS, now: config.now, logger: config.logger },
+  );
 }
 
 function homesFor(homes: HomeSets, kind: DavCollectionKind): readonly URL[] {

@@ -1,5 +1,6 @@
 import { BackendError, type DavCollectionDelta, type DavItem, type DavItemVersion } from '../types.js';
 import type { DavClient } from './client.js';
+import { DavHttpError } from './errors.js';
 import { CALDAV_NS, CARDDAV_NS, DAV_NS, foundProp, type DavResponse } from './multistatus.js';
 import { multigetBody, PROPFIND_ETAGS, syncCollectionBody, type ItemDataKind } from './requests.js';
 import { textOf } from './xml.js';
@@ -35,7 +36,7 @@ export async function changesSince(
     } catch (err) {
       // RFC 6578 3.2: an expired or unknown token fails with 403/409 valid-sync-token; 501/405/400
       // mean no sync-collection at all. Both fall back to a full listing.
-      if (!(err instanceof BackendError) || err.kind === 'auth' || err.kind === 'temporary') throw err;
+      if (!noSyncCollection(err)) throw err;
     }
   }
   return listAll(client, collection, signal);
@@ -66,9 +67,19 @@ async function freshToken(
     const doc = await client.report(collection, '0', syncCollectionBody(''), signal);
     return doc.syncToken;
   } catch (err) {
-    if (!(err instanceof BackendError) || err.kind === 'auth' || err.kind === 'temporary') throw err;
+    if (!noSyncCollection(err)) throw err;
     return undefined;
   }
+}
+
+/**
+ * The server refused the sync-collection REPORT itself (or the token), rather than being
+ * unreachable or refusing the login. 501 Not Implemented is a 5xx but no outage: asking again
+ * would get the same answer.
+ */
+function noSyncCollection(err: unknown): boolean {
+  if (err instanceof DavHttpError && err.status === 501) return true;
+  return err instanceof BackendError && err.kind !== 'auth' && err.kind !== 'temporary';
 }
 
 export async function getItems(

@@ -57,7 +57,12 @@ export class CardDavDirectory implements Directory {
   ): Promise<{ entries: string[]; total: number }> {
     const needle = normalise(query.trim());
     if (needle === '') return { entries: [], total: 0 };
-    const candidates = await this.#candidates(query.trim(), signal);
+    const candidates = await this.#candidates(query.trim(), signal).catch((err: unknown) => {
+      // The gateway's own GAL login, not the phone's: a refusal is a configuration error, and
+      // an 'auth' failure would become an HTTP 401 that makes the phone ask for its password.
+      if (!(err instanceof BackendError) || err.kind !== 'auth') throw err;
+      throw new BackendError('permanent', `the GAL login is refused: ${err.message}`, { cause: err });
+    });
     const found = candidates
       .filter((c) => c.haystack.some((h) => h.includes(needle)))
       .sort((a, b) => a.sortKey.localeCompare(b.sortKey));

@@ -6,6 +6,8 @@ import { PROPFIND_DISCOVERY } from './requests.js';
 export interface HomeSets {
   readonly calendar: readonly URL[];
   readonly contacts: readonly URL[];
+  /** True when a home set is the `<base>/<user>/` guess rather than the server's answer. */
+  readonly assumed?: boolean;
 }
 
 /**
@@ -25,10 +27,12 @@ export async function discoverHomeSets(
   // The base may already be the principal (then it answered the home sets too).
   const atPrincipal =
     principal.href === baseUrl.href ? atBase : await propfindOrUndefined(client, principal, signal);
-  return {
-    calendar: allHrefs(atPrincipal, CALDAV_NS, 'calendar-home-set', principal, fallback),
-    contacts: allHrefs(atPrincipal, CARDDAV_NS, 'addressbook-home-set', principal, fallback),
-  };
+  const calendar = allHrefs(atPrincipal, CALDAV_NS, 'calendar-home-set', principal, fallback);
+  const contacts = allHrefs(atPrincipal, CARDDAV_NS, 'addressbook-home-set', principal, fallback);
+  // The fallback exists for sure only when it answered as the principal.
+  const confirmed = principal.href === fallback.href && atPrincipal !== undefined;
+  const assumed = !confirmed && [...calendar, ...contacts].some((home) => home.href === fallback.href);
+  return { calendar, contacts, assumed };
 }
 
 async function propfindOrUndefined(

@@ -24,8 +24,30 @@ export function kindOfHttpStatus(status: number, operation: DavOperation, body =
   return 'permanent';
 }
 
+/** A failure the server answered with an HTTP status, kept for callers that tell 403 from 400. */
+export class DavHttpError extends BackendError {
+  constructor(
+    readonly status: number,
+    operation: DavOperation,
+    what: string,
+    body = '',
+  ) {
+    super(kindOfHttpStatus(status, operation, body), `${what}: HTTP ${status}`);
+  }
+}
+
 export function httpError(status: number, operation: DavOperation, what: string, body = ''): BackendError {
-  return new BackendError(kindOfHttpStatus(status, operation, body), `${what}: HTTP ${status}`);
+  return new DavHttpError(status, operation, what, body);
+}
+
+/**
+ * 401, 403 or 404 where the user's principal or home should be: the login is valid (the mail
+ * server checked it) but this user has no DAV account there.
+ */
+export function meansNoAccount(err: unknown): boolean {
+  if (!(err instanceof BackendError)) return false;
+  if (err.kind === 'auth' || err.kind === 'not-found') return true;
+  return err instanceof DavHttpError && err.status === 403;
 }
 
 /** fetch rejects with a TypeError whose cause is the socket error when the server is unreachable. */

@@ -1,6 +1,8 @@
 import { childText, el } from '../../wbxml/index.js';
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
 import {
+  DAV_FOLDER_COUNT_CACHE,
+  davFolderCount,
   diffHierarchy,
   listHierarchy,
   snapshotOf,
@@ -42,7 +44,17 @@ const folderSync: Command<{ syncKey: string }, FolderSyncResponse> = {
       }
     }
     const { merge } = await readFolderOptions(state, device);
-    const now = await listHierarchy(ctx.principal.id, ctx.backends, state, ctx.signal, merge);
+    const now = await listHierarchy(ctx.principal.id, ctx.backends, state, ctx.signal, {
+      merge,
+      known: known?.snapshot,
+      onUnavailable: (kinds, err) => {
+        ctx.metrics?.backendError(err.kind);
+        ctx.log.warn(
+          { kinds, err: err.message },
+          'DAV server unavailable: its folders are kept as they were',
+        );
+      },
+    });
     const changes = diffHierarchy(known?.snapshot ?? {}, now);
     const empty = changes.adds.length + changes.updates.length + changes.deletes.length === 0;
     // Nothing new for a device that has our latest answer: keep its key (no state to write).
@@ -50,6 +62,7 @@ const folderSync: Command<{ syncKey: string }, FolderSyncResponse> = {
       return { status: FolderSyncStatus.Success, syncKey: known.syncKey, changes };
     }
     const next = await commitHierarchy(state, device, known ?? null, snapshotOf(now));
+    await state.setDeviceCache(device, DAV_FOLDER_COUNT_CACHE, davFolderCount(now));
     return { status: FolderSyncStatus.Success, syncKey: next, changes };
   },
 

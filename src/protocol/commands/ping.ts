@@ -5,6 +5,8 @@ import { defineCommand, type Command } from '../command.js';
 import { resolveCollection, type Collection } from '../mail-collection.js';
 import { estimateCollection } from '../collection-estimate.js';
 import { ProtocolError } from '../status.js';
+import type { CommandContext } from '../context.js';
+import { DAV_FOLDER_COUNT_CACHE } from '../../sync/hierarchy.js';
 import { readLastSyncKeys } from '../sync-cache.js';
 import { optionalInt } from '../sync-options.js';
 
@@ -87,26 +89,59 @@ const ping: Command<PingRequest, PingResponse> = {
     await ctx.state.setDeviceCache(ctx.device, PING_CACHE, { heartbeat, folders });
 
     const synced = await readLastSyncKeys(ctx);
+    const unavailable = new Set<string>();
+    const estimate = async (folder: { id: string; ref: Collection }, syncKey: string, filterType: number) => {
+      try {
+        const n = await estimateCollection(ctx, folder.id, folder.ref, syncKey, filterType);
+        unavailable.delete(folder.id);
+        return n;
+      } catch (err) {
+        // DESIGN rule 12: a calendar or address book whose server is down must not cost the
+        // device its mail push. It counts as unchanged and is polled again with the others, so
+        // its changes wake the Ping once the server is back.
+        if (!(err instanceof BackendError) || err.kind !== 'temporary' || folder.ref.store === 'mail')
+          throw err;
+        if (!unavailable.has(folder.id))
+          ctx.log.warn(
+            { collectionId: folder.id, err: err.message },
+            'Ping: folder unavailable, still waiting',
+          );
+        unavailable.add(folder.id);
+        return 0;
+      }
+    };
     const hasChanges = async (folderKey: string): Promise<boolean> => {
       const folder = watched.get(folderKey);
       const last = folder === undefined ? undefined : synced.get(folder.id);
       // A folder the device never synced has nothing it could be told about.
       if (folder === undefined || last === undefined) return false;
-      const estimate = await estimateCollection(ctx, folder.id, folder.ref, last.syncKey, last.filterType);
-      if (estimate === 'not-found') throw new BackendError('not-found', `folder ${folder.id} is gone`);
+      const n = await estimate(folder, last.syncKey, last.filterType);
+      if (n === 'not-found') throw new BackendError('not-found', `folder ${folder.id} is gone`);
       // A key the device no longer holds: its Sync will say so (Status 3) and start over.
-      return estimate !== 0;
+      return n !== 0;
     };
+    const probe = await davAccountProbe(ctx);
+    const waitOn = watchedFolders(watched.values());
+    const check =
+      probe === undefined
+        ? hasChanges
+        : (key: string): Promise<boolean> => (key === ACCOUNT_PROBE_KEY ? probe() : hasChanges(key));
     try {
+      if (probe !== undefined && (await probe())) return { status: PingStatus.FolderSyncRequired };
       const now: string[] = [];
       for (const key of watched.keys()) if (await hasChanges(key)) now.push(key);
       if (now.length > 0) return changes(now, watched);
+      // MS-ASCMD 2.2.3.177.13 Status 8 ("frequently a transient condition", the client retries):
+      // only when nothing at all could be watched.
+      if (unavailable.size === watched.size) return { status: PingStatus.ServerError };
       const outcome = await waitForChanges(
         ctx,
-        watchedFolders(watched.values()),
+        probe === undefined ? waitOn : { ...waitOn, polled: [...waitOn.polled, ACCOUNT_PROBE_KEY] },
         heartbeat * 1000,
-        hasChanges,
+        check,
       );
+      if (outcome.kind === 'changed' && outcome.folderKeys.includes(ACCOUNT_PROBE_KEY))
+        return { status: PingStatus.FolderSyncRequired };
       if (outcome.kind === 'changed') return changes(outcome.folderKeys, watched);
     } catch (err) {
       if (err instanceof BackendError && err.kind === 'not-found')
@@ -131,6 +166,32 @@ const ping: Command<PingRequest, PingResponse> = {
     );
   },
 };
+
+// Polled beside the folders; no folder key has this form (mail keys are paths, DAV keys "dav:…").
+const ACCOUNT_PROBE_KEY = '\0dav-account';
+
+/**
+ * For a device that was given no calendar, task or contact folder: whether the user has DAV
+ * collections now (an account created since, see DavPresence). MS-ASCMD 2.2.3.177.13 Status 7
+ * sends the device to FolderSync, which adds them. Cheap while there is no account: the answer
+ * is cached between account checks. Undefined when there is nothing to watch for.
+ */
+async function davAccountProbe(ctx: CommandContext): Promise<(() => Promise<boolean>) | undefined> {
+  const stores = [ctx.backends.calendars, ctx.backends.contacts].filter((s) => s !== undefined);
+  if (stores.length === 0) return undefined;
+  if ((await ctx.state.getDeviceCache(ctx.device, DAV_FOLDER_COUNT_CACHE)) !== 0) return undefined;
+  return async () => {
+    for (const store of stores) {
+      try {
+        if ((await store.listCollections(ctx.signal)).length > 0) return true;
+      } catch (err) {
+        // The server being down is not news; the next poll asks again.
+        if (!(err instanceof BackendError) || err.kind !== 'temporary') throw err;
+      }
+    }
+    return false;
+  };
+}
 
 function changes(folderKeys: readonly string[], watched: ReadonlyMap<string, { id: string }>): PingResponse {
   return {

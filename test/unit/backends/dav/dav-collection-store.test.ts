@@ -143,12 +143,23 @@ describe('DavCollectionStore discovery and listing', () => {
     expect((await s.listCollections()).map((c) => [c.key, c.name, c.kind])).toEqual([
       ['dav:/dav/alice/tasks/', 'tasks', 'tasks'],
     ]);
-    expect(requests.map((r) => r.path)).toEqual(['/dav/', '/dav/alice/', '/dav/alice/']);
+    // The guessed home is asked once more (Depth 0) to tell it from a user without an account.
+    expect(requests.map((r) => `${r.path} ${r.headers.depth}`)).toEqual([
+      '/dav/ 0',
+      '/dav/alice/ 0',
+      '/dav/alice/ 0',
+      '/dav/alice/ 1',
+    ]);
   });
 
-  it('does not fall back on a bad password', async () => {
+  it('takes a login the DAV server refuses for a user without an account: no collections, no error', async () => {
     const { store: s } = store(() => ({ status: 401 }));
-    await expect(s.listCollections()).rejects.toMatchObject({ kind: 'auth' });
+    await expect(s.listCollections()).resolves.toEqual([]);
+    await expect(
+      s.changesSince('dav:/remote.php/dav/calendars/alice/personal/', undefined),
+    ).rejects.toMatchObject({
+      kind: 'not-found',
+    });
   });
 
   it('asks the calendar home once whether the server schedules meetings (RFC 6638 2)', async () => {
@@ -163,11 +174,20 @@ describe('DavCollectionStore discovery and listing', () => {
     expect(await store(dav('1, 2, 3, calendar-access, addressbook')).store.schedulesMeetings()).toBe(false);
   });
 
-  it('retries discovery after a failure', async () => {
+  it('retries discovery after a failure, once the outage pause is over', async () => {
     let down = true;
-    const { store: s } = store((req) => (down ? { status: 503 } : sabre(req)));
+    let now = 0;
+    const fake = fakeFetch((req) => (down ? { status: 503 } : sabre(req)));
+    const s = new DavCollectionStore(
+      { baseUrl: `${HOST}/remote.php/dav/`, kinds: ['calendar', 'tasks'], fetch: fake.fetch, now: () => now },
+      alice,
+    );
     await expect(s.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
     down = false;
+    const asked = fake.requests.length;
+    await expect(s.listCollections()).rejects.toMatchObject({ kind: 'temporary' });
+    expect(fake.requests).toHaveLength(asked);
+    now += 30_000;
     await expect(s.listCollections()).resolves.toHaveLength(3);
   });
 });
