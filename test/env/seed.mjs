@@ -15,6 +15,7 @@ const recorded = fs.existsSync(path.join(runDir, 'env.json'))
   : {};
 const port = (name, key, dflt) => Number(process.env[name] || recorded[key] || dflt);
 const IMAP_PORT = port('EAS_TEST_IMAP_PORT', 'imapPort', 1143);
+const COURIER_PORT = port('EAS_TEST_COURIER_PORT', 'courierPort', 1144);
 const SIEVE_PORT = port('EAS_TEST_SIEVE_PORT', 'sievePort', 14190);
 const DAV_PORT = port('EAS_TEST_DAV_PORT', 'davPort', 5232);
 const HOST = '127.0.0.1';
@@ -532,11 +533,15 @@ class Imap {
       c.waiting = new Map();
       c.untagged = [];
       c.greeting = null;
+      c.continuations = [];
+      c.literalPlus = true;
       c.sock.on('data', (d) => {
         c.buf = Buffer.concat([c.buf, d]);
         c.drain();
         if (c.greeting === null && c.untagged.length) {
           c.greeting = c.untagged.shift();
+          // Courier-IMAP has no LITERAL+: its literals wait for the server's "+" (see cmd).
+          c.literalPlus = /LITERAL\+/.test(c.greeting);
           resolve(c);
         }
       });
@@ -567,6 +572,10 @@ class Imap {
         pos = nl + 2 + n;
       }
       this.buf = this.buf.subarray(pos);
+      if (text.startsWith('+')) {
+        this.continuations.shift()?.();
+        continue;
+      }
       const m = /^(A\d+) (OK|NO|BAD)\b(.*)$/.exec(text);
       if (m && this.waiting.has(m[1])) {
         const w = this.waiting.get(m[1]);
@@ -580,8 +589,10 @@ class Imap {
       }
     }
   }
-  // parts: strings and Buffers (literals are sent as LITERAL+ {n+}).
+  // parts: strings and Buffers (literals are sent as LITERAL+ {n+} when the server has it; else
+  // synchronizing, each after the server's continuation: callers then await one command at a time).
   cmd(...parts) {
+    if (!this.literalPlus && parts.some((p) => Buffer.isBuffer(p))) return this.cmdSyncLiterals(parts);
     const tag = `A${++this.tag}`;
     const chunks = [Buffer.from(tag + ' ')];
     for (const p of parts)
@@ -594,6 +605,27 @@ class Imap {
     this.sock.write(Buffer.concat(chunks));
     return p;
   }
+  cmdSyncLiterals(parts) {
+    const tag = `A${++this.tag}`;
+    const cmd = typeof parts[0] === 'string' ? parts[0] : '';
+    const done = new Promise((resolve, reject) => this.waiting.set(tag, { resolve, reject, cmd }));
+    const send = async () => {
+      let pending = tag + ' ';
+      for (const p of parts) {
+        if (!Buffer.isBuffer(p)) {
+          pending += p;
+          continue;
+        }
+        const go = new Promise((resolve) => this.continuations.push(resolve));
+        this.sock.write(`${pending}{${p.length}}\r\n`);
+        await Promise.race([go, done]);
+        this.sock.write(p);
+        pending = '';
+      }
+      this.sock.write(pending + '\r\n');
+    };
+    return send().then(() => done);
+  }
   async close() {
     await this.cmd('LOGOUT').catch(() => {});
     this.sock.destroy();
@@ -601,19 +633,30 @@ class Imap {
 }
 const quote = (s) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
 
-async function seedMailbox(user, folders) {
-  const c = await Imap.connect(IMAP_PORT);
+// The IMAP servers seeded, and how each names the seed's folders ('Projects/Alpha').
+const DOVECOT = { port: IMAP_PORT, condstore: true, name: (f) => f };
+// Courier: personal folders live under "INBOX.", separator ".".
+const COURIER = {
+  port: COURIER_PORT,
+  condstore: false,
+  name: (f) => (f === 'INBOX' ? f : `INBOX.${f.replaceAll('/', '.')}`),
+};
+
+async function seedMailbox(server, user, folders) {
+  const c = await Imap.connect(server.port);
   await c.cmd(`LOGIN ${user} ${PASSWORD}`);
-  await c.cmd('ENABLE CONDSTORE');
+  if (server.condstore) await c.cmd('ENABLE CONDSTORE');
   const list = await c.cmd('LIST "" "*"');
-  const existing = new Set(list.untagged.map((l) => /"\/" "?([^"]*)"?$/.exec(l)?.[1]).filter(Boolean));
+  const existing = new Set(list.untagged.map((l) => /"[./]" "?([^"]*)"?$/.exec(l)?.[1]).filter(Boolean));
+  const selectArgs = server.condstore ? ' (CONDSTORE)' : '';
   let appended = 0;
-  for (const [folder, msgs] of Object.entries(folders)) {
+  for (const [seedFolder, msgs] of Object.entries(folders)) {
+    const folder = server.name(seedFolder);
     if (!existing.has(folder)) {
       await c.cmd(`CREATE ${quote(folder)}`);
       await c.cmd(`SUBSCRIBE ${quote(folder)}`);
     }
-    await c.cmd(`SELECT ${quote(folder)} (CONDSTORE)`);
+    await c.cmd(`SELECT ${quote(folder)}${selectArgs}`);
     const found = await c.cmd('UID SEARCH HEADER X-Seed-Id ""');
     const uids = (found.untagged.find((l) => l.startsWith('* SEARCH')) || '')
       .split(' ')
@@ -625,15 +668,17 @@ async function seedMailbox(user, folders) {
       await c.cmd(`UID STORE ${uids.join(',')} +FLAGS.SILENT (\\Deleted)`);
       await c.cmd(`UID EXPUNGE ${uids.join(',')}`);
     }
-    await c.cmd('UNSELECT');
-    const pending = msgs.map((m) =>
-      c.cmd(`APPEND ${quote(folder)} (${m.flags.join(' ')}) "${imapDate(m.date)}" `, renderAny(m)),
-    );
-    await Promise.all(pending);
+    if (server.condstore) await c.cmd('UNSELECT'); // Courier has no UNSELECT (and needs none to APPEND)
+    const append = (m) =>
+      c.cmd(`APPEND ${quote(folder)} (${m.flags.join(' ')}) "${imapDate(m.date)}" `, renderAny(m));
+    if (c.literalPlus) await Promise.all(msgs.map(append));
+    else for (const m of msgs) await append(m);
     appended += msgs.length;
-    // Open once with CONDSTORE so every message has a MODSEQ from the start.
-    await c.cmd(`SELECT ${quote(folder)} (CONDSTORE)`);
-    await c.cmd('UNSELECT');
+    if (server.condstore) {
+      // Open once with CONDSTORE so every message has a MODSEQ from the start.
+      await c.cmd(`SELECT ${quote(folder)} (CONDSTORE)`);
+      await c.cmd('UNSELECT');
+    }
   }
   await c.close();
   return appended;
@@ -1009,11 +1054,18 @@ export function seedSummary() {
 async function main() {
   const t0 = Date.now();
   const mail = seedMail();
-  const [a, b, c] = await Promise.all([
-    seedMailbox('alice', mail.alice),
-    seedMailbox('bob', mail.bob),
-    seedMailbox('dave', mail.dave),
-  ]);
+  const [a, b, c] = (
+    await Promise.all(
+      [DOVECOT, COURIER].map(async (server) => {
+        const [a, b, c] = await Promise.all([
+          seedMailbox(server, 'alice', mail.alice),
+          seedMailbox(server, 'bob', mail.bob),
+          seedMailbox(server, 'dave', mail.dave),
+        ]);
+        return [a, b, c];
+      }),
+    )
+  ).reduce((x, y) => x.map((n, i) => n + y[i]));
 
   const sieve = await seedSieve(
     'alice',
