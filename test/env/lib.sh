@@ -8,7 +8,7 @@ mkdir -p "$RUN"
 RUN=$(cd "$RUN" && pwd)
 
 PORT_VARS=(EAS_TEST_IMAP_PORT EAS_TEST_SUBMISSION_PORT EAS_TEST_SMTP_PORT EAS_TEST_LMTP_PORT
-  EAS_TEST_SIEVE_PORT EAS_TEST_DAV_PORT EAS_TEST_PG_PORT EAS_TEST_COURIER_PORT)
+  EAS_TEST_SIEVE_PORT EAS_TEST_DAV_PORT EAS_TEST_PG_PORT EAS_TEST_COURIER_PORT EAS_TEST_CYRUS_PORT EAS_TEST_CYRUS_DAV_PORT)
 # start: environment, else defaults. Everything else: environment, else what start recorded, else defaults.
 if [ "${EAS_ENV_IGNORE_RECORDED:-0}" != 1 ] && [ -f "$RUN/env.sh" ]; then
   declare -A _from_env=()
@@ -26,6 +26,8 @@ EAS_TEST_SIEVE_PORT=${EAS_TEST_SIEVE_PORT:-14190}
 EAS_TEST_DAV_PORT=${EAS_TEST_DAV_PORT:-5232}
 EAS_TEST_PG_PORT=${EAS_TEST_PG_PORT:-15432}
 EAS_TEST_COURIER_PORT=${EAS_TEST_COURIER_PORT:-1144}
+EAS_TEST_CYRUS_PORT=${EAS_TEST_CYRUS_PORT:-1145}
+EAS_TEST_CYRUS_DAV_PORT=${EAS_TEST_CYRUS_DAV_PORT:-5233}
 
 MAIL_USER=easmail   # owns the Maildirs (created by setup)
 DAV_USER=radicale   # runs Radicale (created by the Debian package)
@@ -34,6 +36,8 @@ PG_USER=postgres    # runs PostgreSQL (created by the Debian package)
 # setup installs their dependencies with apt and unpacks the packages themselves here.
 SERVERS_DIR=/opt/eas-test-env
 COURIER_IMAP=$SERVERS_DIR/courier-imap
+CYRUS_IMAPD=$SERVERS_DIR/cyrus-imapd
+CYRUS_USER=cyrus   # runs Cyrus (created by cyrus-common)
 USERS=(alice bob carol dave)
 PASSWORD=password
 DOMAIN=example.test
@@ -68,7 +72,7 @@ live_pid() { # file, comm-regex
 }
 
 # service name → comm regex and ports (for health checks and stop)
-SERVICES=(postgres dovecot postfix radicale courier-auth courier)
+SERVICES=(postgres dovecot postfix radicale courier-auth courier cyrus)
 svc_comm() {
   case $1 in
     dovecot) echo 'dovecot' ;;
@@ -77,6 +81,7 @@ svc_comm() {
     postgres) echo 'postgres|postmaster' ;;
     courier-auth) echo 'authdaemond' ;;
     courier) echo 'couriertcpd' ;;
+    cyrus) echo 'master' ;;
   esac
 }
 svc_ports() {
@@ -86,6 +91,7 @@ svc_ports() {
     radicale) echo "$EAS_TEST_DAV_PORT" ;;
     postgres) echo "$EAS_TEST_PG_PORT" ;;
     courier) echo "$EAS_TEST_COURIER_PORT" ;;
+    cyrus) echo "$EAS_TEST_CYRUS_PORT $EAS_TEST_CYRUS_DAV_PORT" ;;
   esac
 }
 svc_log() {

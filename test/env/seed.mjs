@@ -16,6 +16,7 @@ const recorded = fs.existsSync(path.join(runDir, 'env.json'))
 const port = (name, key, dflt) => Number(process.env[name] || recorded[key] || dflt);
 const IMAP_PORT = port('EAS_TEST_IMAP_PORT', 'imapPort', 1143);
 const COURIER_PORT = port('EAS_TEST_COURIER_PORT', 'courierPort', 1144);
+const CYRUS_PORT = port('EAS_TEST_CYRUS_PORT', 'cyrusPort', 1145);
 const SIEVE_PORT = port('EAS_TEST_SIEVE_PORT', 'sievePort', 14190);
 const DAV_PORT = port('EAS_TEST_DAV_PORT', 'davPort', 5232);
 const HOST = '127.0.0.1';
@@ -642,6 +643,9 @@ const COURIER = {
   name: (f) => (f === 'INBOX' ? f : `INBOX.${f.replaceAll('/', '.')}`),
 };
 
+// Cyrus: altnamespace and "/" as separator (test/env/start), so the names are Dovecot's.
+const CYRUS = { port: CYRUS_PORT, condstore: true, name: (f) => f };
+
 async function seedMailbox(server, user, folders) {
   const c = await Imap.connect(server.port);
   await c.cmd(`LOGIN ${user} ${PASSWORD}`);
@@ -1056,7 +1060,7 @@ async function main() {
   const mail = seedMail();
   const [a, b, c] = (
     await Promise.all(
-      [DOVECOT, COURIER].map(async (server) => {
+      [DOVECOT, COURIER, CYRUS].map(async (server) => {
         const [a, b, c] = await Promise.all([
           seedMailbox(server, 'alice', mail.alice),
           seedMailbox(server, 'bob', mail.bob),
