@@ -8,7 +8,8 @@ mkdir -p "$RUN"
 RUN=$(cd "$RUN" && pwd)
 
 PORT_VARS=(EAS_TEST_IMAP_PORT EAS_TEST_SUBMISSION_PORT EAS_TEST_SMTP_PORT EAS_TEST_LMTP_PORT
-  EAS_TEST_SIEVE_PORT EAS_TEST_DAV_PORT EAS_TEST_PG_PORT EAS_TEST_COURIER_PORT EAS_TEST_CYRUS_PORT EAS_TEST_CYRUS_DAV_PORT)
+  EAS_TEST_SIEVE_PORT EAS_TEST_DAV_PORT EAS_TEST_PG_PORT EAS_TEST_COURIER_PORT EAS_TEST_CYRUS_PORT EAS_TEST_CYRUS_DAV_PORT
+  EAS_TEST_XANDIKOS_PORT)
 # start: environment, else defaults. Everything else: environment, else what start recorded, else defaults.
 if [ "${EAS_ENV_IGNORE_RECORDED:-0}" != 1 ] && [ -f "$RUN/env.sh" ]; then
   declare -A _from_env=()
@@ -28,6 +29,7 @@ EAS_TEST_PG_PORT=${EAS_TEST_PG_PORT:-15432}
 EAS_TEST_COURIER_PORT=${EAS_TEST_COURIER_PORT:-1144}
 EAS_TEST_CYRUS_PORT=${EAS_TEST_CYRUS_PORT:-1145}
 EAS_TEST_CYRUS_DAV_PORT=${EAS_TEST_CYRUS_DAV_PORT:-5233}
+EAS_TEST_XANDIKOS_PORT=${EAS_TEST_XANDIKOS_PORT:-5234}
 
 MAIL_USER=easmail   # owns the Maildirs (created by setup)
 DAV_USER=radicale   # runs Radicale (created by the Debian package)
@@ -72,7 +74,7 @@ live_pid() { # file, comm-regex
 }
 
 # service name → comm regex and ports (for health checks and stop)
-SERVICES=(postgres dovecot postfix radicale courier-auth courier cyrus)
+SERVICES=(postgres dovecot postfix radicale courier-auth courier cyrus xandikos)
 svc_comm() {
   case $1 in
     dovecot) echo 'dovecot' ;;
@@ -82,6 +84,7 @@ svc_comm() {
     courier-auth) echo 'authdaemond' ;;
     courier) echo 'couriertcpd' ;;
     cyrus) echo 'master' ;;
+    xandikos) echo 'xandikos|python3.*' ;;
   esac
 }
 svc_ports() {
@@ -92,6 +95,7 @@ svc_ports() {
     postgres) echo "$EAS_TEST_PG_PORT" ;;
     courier) echo "$EAS_TEST_COURIER_PORT" ;;
     cyrus) echo "$EAS_TEST_CYRUS_PORT $EAS_TEST_CYRUS_DAV_PORT" ;;
+    xandikos) echo "$EAS_TEST_XANDIKOS_PORT" ;;
   esac
 }
 svc_log() {
