@@ -22,6 +22,8 @@ const DAV_PORT = port('EAS_TEST_DAV_PORT', 'davPort', 5232);
 const HOST = '127.0.0.1';
 const PASSWORD = 'password';
 const DAV = `http://${HOST}:${DAV_PORT}`;
+const CYRUS_DAV_PORT = port('EAS_TEST_CYRUS_DAV_PORT', 'cyrusDavPort', 5233);
+const XANDIKOS_PORT = port('EAS_TEST_XANDIKOS_PORT', 'xandikosPort', 5234);
 
 const CRLF = '\r\n';
 const b64 = (s) => Buffer.from(s).toString('base64');
@@ -733,10 +735,10 @@ async function seedSieve(user, scripts, active) {
   return changed;
 }
 
-// ------------------------------------------------------------------ DAV (Radicale)
+// ------------------------------------------------------------------ DAV (Radicale; URLs are Radicale's unless absolute)
 const auth = (user) => 'Basic ' + b64(`${user}:${PASSWORD}`);
 async function dav(user, method, url, body, headers = {}) {
-  const res = await fetch(DAV + url, {
+  const res = await fetch(/^https?:/.test(url) ? url : DAV + url, {
     method,
     headers: { Authorization: auth(user), ...headers },
     body,
@@ -747,7 +749,9 @@ async function dav(user, method, url, body, headers = {}) {
 
 async function ensureCollection(user, url, kind, displayName, extra = '') {
   const probe = await dav(user, 'PROPFIND', url, undefined, { Depth: '0' });
-  if (probe.status === 207) return false;
+  // Xandikos answers a missing collection with 207 and a 404 response inside.
+  const gone = /<(\w+:)?href>[^<]*<\/(\w+:)?href>\s*<(\w+:)?status>HTTP\/1\.1 404/.test(probe.text);
+  if (probe.status === 207 && !gone) return false;
   const type = kind === 'addressbook' ? '<C:addressbook/>' : '<C:calendar/>';
   const ns = kind === 'addressbook' ? 'urn:ietf:params:xml:ns:carddav' : 'urn:ietf:params:xml:ns:caldav';
   const body = `<?xml version="1.0" encoding="utf-8"?>
@@ -768,6 +772,49 @@ async function putItem(user, url, body, contentType) {
   if (r.status === 201 || r.status === 204) return 1;
   if (r.status === 412) return 0; // already there
   throw new Error(`PUT ${url}: ${r.status} ${r.text.slice(0, 300)}`);
+}
+
+// The other DAV servers of test/env: where each keeps a user's calendars and address books, and
+// whose collections are seeded there (alice's; dave's too on Cyrus; Xandikos has one principal).
+const OTHER_DAV = [
+  {
+    base: `http://${HOST}:${CYRUS_DAV_PORT}`,
+    users: ['alice', 'dave'],
+    calendars: (u) => `/dav/calendars/user/${u}/`,
+    books: (u) => `/dav/addressbooks/user/${u}/`,
+  },
+  {
+    base: `http://${HOST}:${XANDIKOS_PORT}`,
+    users: ['alice'],
+    calendars: (u) => `/${u}/calendars/`,
+    books: (u) => `/${u}/contacts/`,
+  },
+];
+
+/** Same collections and items as on Radicale (no GAL: the "directory" user exists only there). */
+async function seedOtherDav(server, comp, color) {
+  let created = 0;
+  for (const user of server.users) {
+    const cal = (c) => `${server.base}${server.calendars(user)}${c}/`;
+    const calendars = [
+      ['calendar', 'Calendar', comp('VEVENT') + (user === 'alice' ? color('#1E88E5FF') : '')],
+      ...(user === 'alice' ? [['work', 'Work', comp('VEVENT') + color('#E53935FF')]] : []),
+      ['tasks', 'Tasks', comp('VTODO')],
+    ];
+    await dav(user, 'PROPFIND', server.base + server.calendars(user), undefined, { Depth: '0' });
+    for (const [coll, name, extra] of calendars) {
+      await ensureCollection(user, cal(coll), 'calendar', name, extra);
+      for (const [item, body] of Object.entries(CAL_ITEMS[coll])) {
+        created += await putItem(user, cal(coll) + item, body, 'text/calendar; charset=utf-8');
+      }
+    }
+    const book = `${server.base}${server.books(user)}contacts/`;
+    await ensureCollection(user, book, 'addressbook', 'Contacts');
+    for (const [item, body] of Object.entries(CONTACTS)) {
+      created += await putItem(user, book + item, body, 'text/vcard; charset=utf-8');
+    }
+  }
+  return created;
 }
 
 const vcal = (...components) =>
@@ -1119,6 +1166,7 @@ async function main() {
   for (const [name, body] of Object.entries(CONTACTS)) {
     davNew += await putItem('dave', `/dave/contacts/${name}`, body, 'text/vcard; charset=utf-8');
   }
+  for (const server of OTHER_DAV) davNew += await seedOtherDav(server, comp, color);
   for (const [k, p] of GAL.entries()) {
     davNew += await putItem(
       'directory',
