@@ -8,7 +8,8 @@ mkdir -p "$RUN"
 RUN=$(cd "$RUN" && pwd)
 
 PORT_VARS=(EAS_TEST_IMAP_PORT EAS_TEST_SUBMISSION_PORT EAS_TEST_SMTP_PORT EAS_TEST_LMTP_PORT
-  EAS_TEST_SIEVE_PORT EAS_TEST_DAV_PORT EAS_TEST_PG_PORT)
+  EAS_TEST_SIEVE_PORT EAS_TEST_DAV_PORT EAS_TEST_PG_PORT EAS_TEST_COURIER_PORT EAS_TEST_CYRUS_PORT EAS_TEST_CYRUS_DAV_PORT
+  EAS_TEST_XANDIKOS_PORT)
 # start: environment, else defaults. Everything else: environment, else what start recorded, else defaults.
 if [ "${EAS_ENV_IGNORE_RECORDED:-0}" != 1 ] && [ -f "$RUN/env.sh" ]; then
   declare -A _from_env=()
@@ -25,10 +26,20 @@ EAS_TEST_LMTP_PORT=${EAS_TEST_LMTP_PORT:-1024}
 EAS_TEST_SIEVE_PORT=${EAS_TEST_SIEVE_PORT:-14190}
 EAS_TEST_DAV_PORT=${EAS_TEST_DAV_PORT:-5232}
 EAS_TEST_PG_PORT=${EAS_TEST_PG_PORT:-15432}
+EAS_TEST_COURIER_PORT=${EAS_TEST_COURIER_PORT:-1144}
+EAS_TEST_CYRUS_PORT=${EAS_TEST_CYRUS_PORT:-1145}
+EAS_TEST_CYRUS_DAV_PORT=${EAS_TEST_CYRUS_DAV_PORT:-5233}
+EAS_TEST_XANDIKOS_PORT=${EAS_TEST_XANDIKOS_PORT:-5234}
 
 MAIL_USER=easmail   # owns the Maildirs (created by setup)
 DAV_USER=radicale   # runs Radicale (created by the Debian package)
 PG_USER=postgres    # runs PostgreSQL (created by the Debian package)
+# IMAP servers whose Debian packages conflict with dovecot-imapd (all three "Provide: imap-server"):
+# setup installs their dependencies with apt and unpacks the packages themselves here.
+SERVERS_DIR=/opt/eas-test-env
+COURIER_IMAP=$SERVERS_DIR/courier-imap
+CYRUS_IMAPD=$SERVERS_DIR/cyrus-imapd
+CYRUS_USER=cyrus   # runs Cyrus (created by cyrus-common)
 DAV_USERS=(alice bob carol dave)   # with a Radicale account
 USERS=("${DAV_USERS[@]}" erin)   # erin: mailbox only, no DAV account (degraded-backends tests)
 PASSWORD=password
@@ -64,13 +75,17 @@ live_pid() { # file, comm-regex
 }
 
 # service name → comm regex and ports (for health checks and stop)
-SERVICES=(postgres dovecot postfix radicale)
+SERVICES=(postgres dovecot postfix radicale courier-auth courier cyrus xandikos)
 svc_comm() {
   case $1 in
     dovecot) echo 'dovecot' ;;
     postfix) echo 'master' ;;
     radicale) echo 'python3.*|radicale' ;;
     postgres) echo 'postgres|postmaster' ;;
+    courier-auth) echo 'authdaemond' ;;
+    courier) echo 'couriertcpd' ;;
+    cyrus) echo 'master' ;;
+    xandikos) echo 'xandikos|python3.*' ;;
   esac
 }
 svc_ports() {
@@ -79,11 +94,15 @@ svc_ports() {
     postfix) echo "$EAS_TEST_SMTP_PORT" ;;
     radicale) echo "$EAS_TEST_DAV_PORT" ;;
     postgres) echo "$EAS_TEST_PG_PORT" ;;
+    courier) echo "$EAS_TEST_COURIER_PORT" ;;
+    cyrus) echo "$EAS_TEST_CYRUS_PORT $EAS_TEST_CYRUS_DAV_PORT" ;;
+    xandikos) echo "$EAS_TEST_XANDIKOS_PORT" ;;
   esac
 }
 svc_log() {
   case $1 in
     postgres) echo "$LOGS/postgres.log" ;;
+    courier-auth) echo "$LOGS/courier.log" ;;
     *) echo "$LOGS/$1.log" ;;
   esac
 }

@@ -15,11 +15,15 @@ const recorded = fs.existsSync(path.join(runDir, 'env.json'))
   : {};
 const port = (name, key, dflt) => Number(process.env[name] || recorded[key] || dflt);
 const IMAP_PORT = port('EAS_TEST_IMAP_PORT', 'imapPort', 1143);
+const COURIER_PORT = port('EAS_TEST_COURIER_PORT', 'courierPort', 1144);
+const CYRUS_PORT = port('EAS_TEST_CYRUS_PORT', 'cyrusPort', 1145);
 const SIEVE_PORT = port('EAS_TEST_SIEVE_PORT', 'sievePort', 14190);
 const DAV_PORT = port('EAS_TEST_DAV_PORT', 'davPort', 5232);
 const HOST = '127.0.0.1';
 const PASSWORD = 'password';
 const DAV = `http://${HOST}:${DAV_PORT}`;
+const CYRUS_DAV_PORT = port('EAS_TEST_CYRUS_DAV_PORT', 'cyrusDavPort', 5233);
+const XANDIKOS_PORT = port('EAS_TEST_XANDIKOS_PORT', 'xandikosPort', 5234);
 
 const CRLF = '\r\n';
 const b64 = (s) => Buffer.from(s).toString('base64');
@@ -532,11 +536,15 @@ class Imap {
       c.waiting = new Map();
       c.untagged = [];
       c.greeting = null;
+      c.continuations = [];
+      c.literalPlus = true;
       c.sock.on('data', (d) => {
         c.buf = Buffer.concat([c.buf, d]);
         c.drain();
         if (c.greeting === null && c.untagged.length) {
           c.greeting = c.untagged.shift();
+          // Courier-IMAP has no LITERAL+: its literals wait for the server's "+" (see cmd).
+          c.literalPlus = /LITERAL\+/.test(c.greeting);
           resolve(c);
         }
       });
@@ -567,6 +575,10 @@ class Imap {
         pos = nl + 2 + n;
       }
       this.buf = this.buf.subarray(pos);
+      if (text.startsWith('+')) {
+        this.continuations.shift()?.();
+        continue;
+      }
       const m = /^(A\d+) (OK|NO|BAD)\b(.*)$/.exec(text);
       if (m && this.waiting.has(m[1])) {
         const w = this.waiting.get(m[1]);
@@ -580,8 +592,10 @@ class Imap {
       }
     }
   }
-  // parts: strings and Buffers (literals are sent as LITERAL+ {n+}).
+  // parts: strings and Buffers (literals are sent as LITERAL+ {n+} when the server has it; else
+  // synchronizing, each after the server's continuation: callers then await one command at a time).
   cmd(...parts) {
+    if (!this.literalPlus && parts.some((p) => Buffer.isBuffer(p))) return this.cmdSyncLiterals(parts);
     const tag = `A${++this.tag}`;
     const chunks = [Buffer.from(tag + ' ')];
     for (const p of parts)
@@ -594,6 +608,27 @@ class Imap {
     this.sock.write(Buffer.concat(chunks));
     return p;
   }
+  cmdSyncLiterals(parts) {
+    const tag = `A${++this.tag}`;
+    const cmd = typeof parts[0] === 'string' ? parts[0] : '';
+    const done = new Promise((resolve, reject) => this.waiting.set(tag, { resolve, reject, cmd }));
+    const send = async () => {
+      let pending = tag + ' ';
+      for (const p of parts) {
+        if (!Buffer.isBuffer(p)) {
+          pending += p;
+          continue;
+        }
+        const go = new Promise((resolve) => this.continuations.push(resolve));
+        this.sock.write(`${pending}{${p.length}}\r\n`);
+        await Promise.race([go, done]);
+        this.sock.write(p);
+        pending = '';
+      }
+      this.sock.write(pending + '\r\n');
+    };
+    return send().then(() => done);
+  }
   async close() {
     await this.cmd('LOGOUT').catch(() => {});
     this.sock.destroy();
@@ -601,19 +636,33 @@ class Imap {
 }
 const quote = (s) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
 
-async function seedMailbox(user, folders) {
-  const c = await Imap.connect(IMAP_PORT);
+// The IMAP servers seeded, and how each names the seed's folders ('Projects/Alpha').
+const DOVECOT = { port: IMAP_PORT, condstore: true, name: (f) => f };
+// Courier: personal folders live under "INBOX.", separator ".".
+const COURIER = {
+  port: COURIER_PORT,
+  condstore: false,
+  name: (f) => (f === 'INBOX' ? f : `INBOX.${f.replaceAll('/', '.')}`),
+};
+
+// Cyrus: altnamespace and "/" as separator (test/env/start), so the names are Dovecot's.
+const CYRUS = { port: CYRUS_PORT, condstore: true, name: (f) => f };
+
+async function seedMailbox(server, user, folders) {
+  const c = await Imap.connect(server.port);
   await c.cmd(`LOGIN ${user} ${PASSWORD}`);
-  await c.cmd('ENABLE CONDSTORE');
+  if (server.condstore) await c.cmd('ENABLE CONDSTORE');
   const list = await c.cmd('LIST "" "*"');
-  const existing = new Set(list.untagged.map((l) => /"\/" "?([^"]*)"?$/.exec(l)?.[1]).filter(Boolean));
+  const existing = new Set(list.untagged.map((l) => /"[./]" "?([^"]*)"?$/.exec(l)?.[1]).filter(Boolean));
+  const selectArgs = server.condstore ? ' (CONDSTORE)' : '';
   let appended = 0;
-  for (const [folder, msgs] of Object.entries(folders)) {
+  for (const [seedFolder, msgs] of Object.entries(folders)) {
+    const folder = server.name(seedFolder);
     if (!existing.has(folder)) {
       await c.cmd(`CREATE ${quote(folder)}`);
       await c.cmd(`SUBSCRIBE ${quote(folder)}`);
     }
-    await c.cmd(`SELECT ${quote(folder)} (CONDSTORE)`);
+    await c.cmd(`SELECT ${quote(folder)}${selectArgs}`);
     const found = await c.cmd('UID SEARCH HEADER X-Seed-Id ""');
     const uids = (found.untagged.find((l) => l.startsWith('* SEARCH')) || '')
       .split(' ')
@@ -625,15 +674,17 @@ async function seedMailbox(user, folders) {
       await c.cmd(`UID STORE ${uids.join(',')} +FLAGS.SILENT (\\Deleted)`);
       await c.cmd(`UID EXPUNGE ${uids.join(',')}`);
     }
-    await c.cmd('UNSELECT');
-    const pending = msgs.map((m) =>
-      c.cmd(`APPEND ${quote(folder)} (${m.flags.join(' ')}) "${imapDate(m.date)}" `, renderAny(m)),
-    );
-    await Promise.all(pending);
+    if (server.condstore) await c.cmd('UNSELECT'); // Courier has no UNSELECT (and needs none to APPEND)
+    const append = (m) =>
+      c.cmd(`APPEND ${quote(folder)} (${m.flags.join(' ')}) "${imapDate(m.date)}" `, renderAny(m));
+    if (c.literalPlus) await Promise.all(msgs.map(append));
+    else for (const m of msgs) await append(m);
     appended += msgs.length;
-    // Open once with CONDSTORE so every message has a MODSEQ from the start.
-    await c.cmd(`SELECT ${quote(folder)} (CONDSTORE)`);
-    await c.cmd('UNSELECT');
+    if (server.condstore) {
+      // Open once with CONDSTORE so every message has a MODSEQ from the start.
+      await c.cmd(`SELECT ${quote(folder)} (CONDSTORE)`);
+      await c.cmd('UNSELECT');
+    }
   }
   await c.close();
   return appended;
@@ -684,10 +735,10 @@ async function seedSieve(user, scripts, active) {
   return changed;
 }
 
-// ------------------------------------------------------------------ DAV (Radicale)
+// ------------------------------------------------------------------ DAV (Radicale; URLs are Radicale's unless absolute)
 const auth = (user) => 'Basic ' + b64(`${user}:${PASSWORD}`);
 async function dav(user, method, url, body, headers = {}) {
-  const res = await fetch(DAV + url, {
+  const res = await fetch(/^https?:/.test(url) ? url : DAV + url, {
     method,
     headers: { Authorization: auth(user), ...headers },
     body,
@@ -698,7 +749,9 @@ async function dav(user, method, url, body, headers = {}) {
 
 async function ensureCollection(user, url, kind, displayName, extra = '') {
   const probe = await dav(user, 'PROPFIND', url, undefined, { Depth: '0' });
-  if (probe.status === 207) return false;
+  // Xandikos answers a missing collection with 207 and a 404 response inside.
+  const gone = /<(\w+:)?href>[^<]*<\/(\w+:)?href>\s*<(\w+:)?status>HTTP\/1\.1 404/.test(probe.text);
+  if (probe.status === 207 && !gone) return false;
   const type = kind === 'addressbook' ? '<C:addressbook/>' : '<C:calendar/>';
   const ns = kind === 'addressbook' ? 'urn:ietf:params:xml:ns:carddav' : 'urn:ietf:params:xml:ns:caldav';
   const body = `<?xml version="1.0" encoding="utf-8"?>
@@ -719,6 +772,49 @@ async function putItem(user, url, body, contentType) {
   if (r.status === 201 || r.status === 204) return 1;
   if (r.status === 412) return 0; // already there
   throw new Error(`PUT ${url}: ${r.status} ${r.text.slice(0, 300)}`);
+}
+
+// The other DAV servers of test/env: where each keeps a user's calendars and address books, and
+// whose collections are seeded there (alice's; dave's too on Cyrus; Xandikos has one principal).
+const OTHER_DAV = [
+  {
+    base: `http://${HOST}:${CYRUS_DAV_PORT}`,
+    users: ['alice', 'dave'],
+    calendars: (u) => `/dav/calendars/user/${u}/`,
+    books: (u) => `/dav/addressbooks/user/${u}/`,
+  },
+  {
+    base: `http://${HOST}:${XANDIKOS_PORT}`,
+    users: ['alice'],
+    calendars: (u) => `/${u}/calendars/`,
+    books: (u) => `/${u}/contacts/`,
+  },
+];
+
+/** Same collections and items as on Radicale (no GAL: the "directory" user exists only there). */
+async function seedOtherDav(server, comp, color) {
+  let created = 0;
+  for (const user of server.users) {
+    const cal = (c) => `${server.base}${server.calendars(user)}${c}/`;
+    const calendars = [
+      ['calendar', 'Calendar', comp('VEVENT') + (user === 'alice' ? color('#1E88E5FF') : '')],
+      ...(user === 'alice' ? [['work', 'Work', comp('VEVENT') + color('#E53935FF')]] : []),
+      ['tasks', 'Tasks', comp('VTODO')],
+    ];
+    await dav(user, 'PROPFIND', server.base + server.calendars(user), undefined, { Depth: '0' });
+    for (const [coll, name, extra] of calendars) {
+      await ensureCollection(user, cal(coll), 'calendar', name, extra);
+      for (const [item, body] of Object.entries(CAL_ITEMS[coll])) {
+        created += await putItem(user, cal(coll) + item, body, 'text/calendar; charset=utf-8');
+      }
+    }
+    const book = `${server.base}${server.books(user)}contacts/`;
+    await ensureCollection(user, book, 'addressbook', 'Contacts');
+    for (const [item, body] of Object.entries(CONTACTS)) {
+      created += await putItem(user, book + item, body, 'text/vcard; charset=utf-8');
+    }
+  }
+  return created;
 }
 
 const vcal = (...components) =>
@@ -1009,11 +1105,18 @@ export function seedSummary() {
 async function main() {
   const t0 = Date.now();
   const mail = seedMail();
-  const [a, b, c] = await Promise.all([
-    seedMailbox('alice', mail.alice),
-    seedMailbox('bob', mail.bob),
-    seedMailbox('dave', mail.dave),
-  ]);
+  const [a, b, c] = (
+    await Promise.all(
+      [DOVECOT, COURIER, CYRUS].map(async (server) => {
+        const [a, b, c] = await Promise.all([
+          seedMailbox(server, 'alice', mail.alice),
+          seedMailbox(server, 'bob', mail.bob),
+          seedMailbox(server, 'dave', mail.dave),
+        ]);
+        return [a, b, c];
+      }),
+    )
+  ).reduce((x, y) => x.map((n, i) => n + y[i]));
 
   const sieve = await seedSieve(
     'alice',
@@ -1063,6 +1166,7 @@ async function main() {
   for (const [name, body] of Object.entries(CONTACTS)) {
     davNew += await putItem('dave', `/dave/contacts/${name}`, body, 'text/vcard; charset=utf-8');
   }
+  for (const server of OTHER_DAV) davNew += await seedOtherDav(server, comp, color);
   for (const [k, p] of GAL.entries()) {
     davNew += await putItem(
       'directory',

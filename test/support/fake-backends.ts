@@ -28,6 +28,9 @@ export interface FakeMessage {
   internalDate: Date;
   subject: string;
   body: string;
+  /** From and To of an appended message (deliver() leaves them to the defaults). */
+  from?: { name: string; address: string };
+  to?: { name: string; address: string };
 }
 
 interface FakeFolder {
@@ -81,7 +84,7 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
     const i = this.folders.findIndex((f) => f.key === key);
     if (i === -1) throw new BackendError('not-found', key);
     if (this.folders[i]!.role !== 'other') throw new BackendError('permanent', 'special folder');
-    const f = { ...this.folders[i]!, parentKey, name };
+    const f = { ...this.folders[i]!, parentKey, name, path: name };
     this.folders[i] = f;
     return f;
   }
@@ -89,7 +92,14 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
     const f = this.folders.find((x) => x.key === key);
     if (f === undefined) throw new BackendError('not-found', key);
     if (f.role !== 'other') throw new BackendError('permanent', 'special folder');
-    this.folders = this.folders.filter((x) => x.key !== key);
+    // Its subfolders go with it (MS-ASCMD FolderDelete), as on IMAP.
+    const gone = new Set([key]);
+    for (let grew = true; grew; ) {
+      const before = gone.size;
+      for (const x of this.folders) if (x.parentKey !== undefined && gone.has(x.parentKey)) gone.add(x.key);
+      grew = gone.size > before;
+    }
+    this.folders = this.folders.filter((x) => !gone.has(x.key));
   }
 
   // --- messages -------------------------------------------------------------------------------
@@ -103,7 +113,11 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
     }
     return b;
   }
-  deliver(key: string, subject: string, opts: { flags?: string[]; date?: Date; body?: string } = {}): number {
+  deliver(
+    key: string,
+    subject: string,
+    opts: Partial<Pick<FakeMessage, 'from' | 'to'>> & { flags?: string[]; date?: Date; body?: string } = {},
+  ): number {
     const b = this.box(key);
     const uid = b.uidNext++;
     b.messages.push({
@@ -113,6 +127,8 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
       internalDate: opts.date ?? new Date('2026-11-20T10:00:00Z'),
       subject,
       body: opts.body ?? `Body of ${subject}`,
+      ...(opts.from && { from: opts.from }),
+      ...(opts.to && { to: opts.to }),
     });
     this.changed(key);
     return uid;
@@ -172,10 +188,10 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
         size: m.body.length + 100,
         envelope: {
           subject: m.subject,
-          from: [{ name: 'Bob', address: 'bob@example.test' }],
+          from: [m.from ?? { name: 'Bob', address: 'bob@example.test' }],
           sender: [],
           replyTo: [],
-          to: [{ name: 'Alice', address: 'alice@example.test' }],
+          to: [m.to ?? { name: 'Alice', address: 'alice@example.test' }],
           cc: [],
           bcc: [],
           messageId: `<${m.uid}@example.test>`,
@@ -242,9 +258,19 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
     for (const uid of uids)
       if (this.box(folderKey).messages.some((m) => m.uid === uid)) this.expunge(folderKey, uid);
   }
+  /** Like IMAP APPEND: received now, headers and body as given. */
   async appendMessage(folderKey: string, raw: Uint8Array, flags: readonly string[]): Promise<number> {
-    const subject = /^Subject: (.*)$/m.exec(Buffer.from(raw).toString())?.[1] ?? '';
-    return this.deliver(folderKey, subject, { flags: [...flags] });
+    const text = Buffer.from(raw).toString();
+    const split = text.indexOf('\r\n\r\n');
+    const head = split < 0 ? text : text.slice(0, split);
+    const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1]?.trim();
+    return this.deliver(folderKey, header('Subject') ?? '', {
+      flags: [...flags],
+      date: new Date(),
+      body: split < 0 ? '' : text.slice(split + 4),
+      ...(header('From') && { from: mailbox(header('From')!) }),
+      ...(header('To') && { to: mailbox(header('To')!) }),
+    });
   }
   /** MailSearch as IMAP would answer it: every word in subject or body, dates on internalDate. */
   async searchMail(query: MailSearchQuery): Promise<MailSearchHit[]> {
@@ -263,6 +289,12 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
     }
     return hits.sort((a, b) => b.received.getTime() - a.received.getTime() || b.uid - a.uid);
   }
+}
+
+/** `Name <address>` or a bare address (RFC 5322 section 3.4, the simple forms). */
+function mailbox(value: string): { name: string; address: string } {
+  const m = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(value);
+  return m ? { name: m[1]!, address: m[2]! } : { name: '', address: value.trim() };
 }
 
 function flagsOf(m: FakeMessage): MessageFlags {

@@ -24,6 +24,8 @@ export interface RealGateway {
 export async function realGateway(
   options: {
     smtpPort?: number;
+    /** Another IMAP server of test/env (Courier, Cyrus) instead of Dovecot. */
+    imapPort?: number;
     davPollSeconds?: number;
     userBackends?: (base: UserBackends, credentials: Credentials) => UserBackends;
     /** A state store to share (e.g. one PostgreSQL schema for two instances); closed by the caller. */
@@ -33,7 +35,7 @@ export async function realGateway(
   const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: options.imapPort ?? env.imapPort },
     smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: options.smtpPort ?? env.submissionPort },
     davUrl: `http://${env.host}:${env.davPort}/`,
     gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },

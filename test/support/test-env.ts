@@ -8,6 +8,11 @@ export interface TestEnv {
   sievePort: number;
   davPort: number;
   pgPort: number;
+  password: string;
+  /** Courier-IMAP 5 (folders under "INBOX.", no CONDSTORE); absent in an env started before it. */
+  courierPort?: number;
+  /** Cyrus IMAP 3.6 (CONDSTORE, QRESYNC). */
+  cyrusPort?: number;
 }
 
 export function testEnv(): TestEnv {

@@ -7,6 +7,11 @@ export interface ListedMailbox {
   readonly delimiter: string;
   readonly flags: ReadonlySet<string>;
   readonly mailboxId: string | undefined;
+  /**
+   * The account's personal namespace prefix (RFC 2342), e.g. "INBOX." on Courier-IMAP; absent or ''
+   * when folders live at the root. What is under it is shown at the top level.
+   */
+  readonly personalNamespace?: string;
 }
 
 /** EAS clients (Android) expect an Outbox (MS-ASCMD FolderSync Type 6); IMAP has none. */
@@ -36,20 +41,28 @@ export function isSelectable(m: ListedMailbox): boolean {
   return !hasFlag(m, '\\Noselect') && !hasFlag(m, '\\NonExistent');
 }
 
+/** The prefix `m.path` has below the personal namespace ('' when at the root). */
+export function namespaceOf(m: ListedMailbox): string {
+  const prefix = m.personalNamespace ?? '';
+  return prefix !== '' && m.path.startsWith(prefix) ? prefix : '';
+}
+
 /**
  * The folders EAS sees, parents before children, then the virtual Outbox. \Noselect containers
  * are left out, since a client could not sync them; their children hang from the nearest listed
- * ancestor (or the root) and keep their own last name segment as name.
+ * ancestor (or the root) and keep their own last name segment as name. Folders in an "INBOX."
+ * personal namespace (Courier) are top-level folders, as the phone creates them at its root.
  */
 export function buildFolders(listed: readonly ListedMailbox[]): MailFolder[] {
   const mailboxes = listed.filter(isSelectable);
   const roles = assignRoles(mailboxes);
   const keyOfPath = new Map(mailboxes.map((m) => [m.path, folderKey(m.path, m.mailboxId)]));
   const folders = mailboxes.map((m): MailFolder & { depth: number } => {
-    const segments = segmentsOf(m.path, m.delimiter);
+    const namespace = namespaceOf(m);
+    const segments = segmentsOf(m.path.slice(namespace.length), m.delimiter);
     let parentKey: string | undefined;
     for (let n = segments.length - 1; n > 0 && parentKey === undefined; n--) {
-      parentKey = keyOfPath.get(segments.slice(0, n).join(m.delimiter));
+      parentKey = keyOfPath.get(namespace + segments.slice(0, n).join(m.delimiter));
     }
     return {
       key: folderKey(m.path, m.mailboxId),

@@ -32,7 +32,7 @@ export class FolderTree {
     }
     const delimiter = parent ? this.#delimiterOf(parent.path) : this.#rootDelimiter();
     assertValidName(name, delimiter);
-    return parent ? parent.path + delimiter + name : name;
+    return this.#assertFree(parent ? parent.path + delimiter + name : this.#personalNamespace() + name);
   }
 
   /** The path after renaming `folder` in place, keeping a prefix that is no folder (\Noselect). */
@@ -40,7 +40,7 @@ export class FolderTree {
     const delimiter = this.#delimiterOf(folder.path);
     const cut = delimiter === '' ? -1 : folder.path.lastIndexOf(delimiter);
     assertValidName(name, delimiter);
-    return folder.path.slice(0, cut + 1) + name;
+    return this.#assertFree(folder.path.slice(0, cut + 1) + name);
   }
 
   /** INBOX, the special-use folders and the Outbox stay (MS-ASCMD FolderDelete Status 3, FolderUpdate Status 2). */
@@ -72,6 +72,23 @@ export class FolderTree {
 
   #delimiterOf(path: string): string {
     return this.#mailboxes.get(path)?.delimiter ?? this.#rootDelimiter();
+  }
+
+  /**
+   * Refused here rather than by the server: Courier-IMAP answers a CREATE of an existing name with
+   * a plain NO, without RFC 5530 [ALREADYEXISTS]. A \Noselect level may still become a folder.
+   */
+  #assertFree(path: string): string {
+    const existing = this.#mailboxes.get(path);
+    if (existing !== undefined && isSelectable(existing)) {
+      throw new BackendError('exists', `${path}: the folder exists`);
+    }
+    return path;
+  }
+
+  /** Where new top-level folders go: "INBOX." on Courier (buildFolders shows them at the top). */
+  #personalNamespace(): string {
+    return [...this.#mailboxes.values()].find((m) => m.personalNamespace)?.personalNamespace ?? '';
   }
 
   #rootDelimiter(): string {

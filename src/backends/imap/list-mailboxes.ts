@@ -1,5 +1,6 @@
-import type { ImapAttribute, ImapFlow, ImapResponse } from 'imapflow';
+import type { ImapAttribute, ImapFlow, ImapResponse, ListResponse } from 'imapflow';
 import type { ListedMailbox } from './folder-list.js';
+import { isInbox } from './folder-roles.js';
 
 // imapflow 2.10 reads RFC 8474 MAILBOXID only from SELECT and CREATE: its STATUS parser knows the
 // RFC 3501/7162/9051 items alone. The ids are read through its `exec()`, marked @internal but
@@ -11,9 +12,11 @@ type Exec = (
   options: { untagged: Record<string, UntaggedHandler> },
 ) => Promise<{ next(): void }>;
 
+type Listed = Pick<ListResponse, 'path' | 'pathAsListed' | 'delimiter' | 'flags'>;
+
 /** LIST "" "*", each mailbox with a server id that survives RENAME when the server has one. */
 export async function listMailboxes(client: ImapFlow): Promise<ListedMailbox[]> {
-  const entries = await client.list({ listOnly: true });
+  const entries = await listWithInbox(client);
   const item = idStatusItem(client);
   const ids = item
     ? await mailboxIds(
@@ -22,13 +25,58 @@ export async function listMailboxes(client: ImapFlow): Promise<ListedMailbox[]> 
         entries.map((e) => e.pathAsListed),
       )
     : new Map<string, string>();
+  const personalNamespace = client.namespace?.prefix ?? '';
   return entries.map((e) => ({
     path: e.path,
     // NIL delimiter (RFC 3501 section 7.2.2): a flat namespace.
     delimiter: typeof e.delimiter === 'string' ? e.delimiter : '',
     flags: e.flags,
     mailboxId: ids.get(e.pathAsListed),
+    personalNamespace,
   }));
+}
+
+/**
+ * imapflow sends the personal namespace as LIST reference (`LIST "INBOX." "*"` on Courier-IMAP),
+ * which matches only the mailboxes below INBOX (RFC 3501 section 6.3.8), and its list-only mode
+ * returns before it asks for INBOX itself: that one LIST is added here when INBOX is missing.
+ */
+async function listWithInbox(client: ImapFlow): Promise<Listed[]> {
+  const entries: Listed[] = await client.list({ listOnly: true });
+  if (entries.some((e) => isInbox(e.path))) return entries;
+  const inbox = await listInbox(client);
+  if (inbox === undefined) {
+    // Every account has an INBOX (RFC 3501 section 5.1): without one the phone gets no Inbox.
+    client.log.warn({ msg: 'the IMAP server lists no INBOX', mailboxes: entries.length });
+    return entries;
+  }
+  return [inbox, ...entries];
+}
+
+/** `LIST "" "INBOX"`: RFC 3501 section 7.2.2, `* LIST (flags) delimiter name`. */
+async function listInbox(client: ImapFlow): Promise<Listed | undefined> {
+  let inbox: Listed | undefined;
+  const untagged = {
+    LIST: async (response: ImapResponse) => {
+      const [flags, delimiter, name] = response.attributes ?? [];
+      const listedName = atomValue(name);
+      if (listedName === undefined || !isInbox(listedName)) return;
+      inbox = {
+        path: 'INBOX',
+        pathAsListed: listedName,
+        delimiter: atomValue(delimiter) ?? '',
+        flags: new Set(Array.isArray(flags) ? flags.map(atomValue).filter((f) => f !== undefined) : []),
+      };
+    },
+  };
+  const response = await execOf(client)('LIST', [str(''), str('INBOX')], { untagged });
+  response.next();
+  return inbox;
+}
+
+function atomValue(attribute: ImapAttribute | undefined): string | undefined {
+  if (attribute == null || Array.isArray(attribute) || attribute.value == null) return undefined;
+  return attribute.value.toString();
 }
 
 /**

@@ -19,6 +19,26 @@ describe('buildFolders', () => {
     ]);
   });
 
+  it('shows the folders of an "INBOX." personal namespace (Courier) at the top level', () => {
+    const courier = (path: string, flags: string[] = []): ListedMailbox => ({
+      ...box(path, flags, undefined, '.'),
+      personalNamespace: 'INBOX.',
+    });
+    const folders = buildFolders([
+      courier('INBOX'),
+      courier('INBOX.Sent'),
+      courier('INBOX.Work'),
+      courier('INBOX.Work.2024'),
+    ]);
+    expect(folders.map((f) => [f.path, f.name, f.parentKey, f.role])).toEqual([
+      ['INBOX', 'INBOX', undefined, 'inbox'],
+      ['INBOX.Sent', 'Sent', undefined, 'sent'],
+      ['INBOX.Work', 'Work', undefined, 'other'],
+      ['INBOX.Work.2024', '2024', 'imap:path:INBOX.Work', 'other'],
+      ['', 'Outbox', undefined, 'outbox'],
+    ]);
+  });
+
   it('lists parents before children', () => {
     const folders = buildFolders([
       box('a/b/c', [], 'c'),

@@ -46,6 +46,23 @@ describe('FolderTree', () => {
     expect(tree.siblingPath(tree.byKey('imap:id:Shell/Inner'), 'Other')).toBe('Shell/Other');
   });
 
+  it('creates top-level folders in the personal namespace ("INBOX." on Courier)', () => {
+    const courier = new FolderTree(
+      ['INBOX', 'INBOX.Work'].map((path) => ({ ...box(path), delimiter: '.', personalNamespace: 'INBOX.' })),
+    );
+    expect(courier.childPath(undefined, 'New')).toBe('INBOX.New');
+    expect(courier.childPath(courier.byKey('imap:id:INBOX.Work'), 'Sub')).toBe('INBOX.Work.Sub');
+    expect(courier.siblingPath(courier.byKey('imap:id:INBOX.Work'), 'Play')).toBe('INBOX.Play');
+  });
+
+  it("answers 'exists' for the path of a listed folder, not for a \\Noselect level", () => {
+    expect(kindOf(() => tree.childPath(undefined, 'Work'))).toBe('exists');
+    expect(kindOf(() => tree.childPath(tree.byKey('imap:id:Work'), '2024'))).toBe('exists');
+    expect(kindOf(() => tree.siblingPath(tree.byKey('imap:id:Work/2024'), 'Q1'))).toBe('returned');
+    expect(kindOf(() => tree.siblingPath(tree.byKey('imap:id:Holder'), 'Work'))).toBe('exists');
+    expect(tree.childPath(undefined, 'Shell')).toBe('Shell');
+  });
+
   it('refuses names with the delimiter, control characters or nothing, and folders under the Outbox', () => {
     expect(kindOf(() => tree.childPath(undefined, 'a/b'))).toBe('permanent');
     expect(kindOf(() => tree.childPath(undefined, 'a\r\nb'))).toBe('permanent');
