@@ -357,8 +357,8 @@ async function detectChanges(
   if (!scope.isEmpty) {
     const listed = await store.listFlags(folderKey, scope.toString(), signal);
     if (listed.state.uidValidity !== s.uidValidity) return 'invalid';
-    // Arrived after the STATUS above: the next Sync finds them as new.
-    rows = listed.messages.filter((m) => m.uid < state.uidNext);
+    // The scope ends below this STATUS's UIDNEXT: later mail is new for the next Sync.
+    rows = listed.messages;
   }
   const appended = rows.filter((m) => fresh.has(m.uid)).length;
   compareFlags(s, rows, scope, now);

@@ -106,7 +106,10 @@ export class ToldFlags {
   toJSON(): StoredToldFlags {
     return {
       uids: this.tracked.toString(),
-      sets: Object.fromEntries([...this.sets].map(([flag, set]) => [flag, set.toString()])),
+      // Sorted: an unchanged record must read the same, or a Sync with nothing new gets a new SyncKey.
+      sets: Object.fromEntries(
+        [...this.sets].sort(([a], [b]) => (a < b ? -1 : 1)).map(([flag, set]) => [flag, set.toString()]),
+      ),
     };
   }
 
