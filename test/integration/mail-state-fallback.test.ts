@@ -79,7 +79,10 @@ describe('mail sync state without CONDSTORE, against Dovecot with qresync: false
     const s = await synced();
     expect(s.modseq).toBeUndefined();
     expect(s.known.toString()).toBe('1:5');
+    // The same snapshot: the device keeps its SyncKey and no state is written.
+    const before = JSON.stringify(s.snapshot());
     expect(await next(s)).toMatchObject({ adds: [], changes: [], deletes: [] });
+    expect(JSON.stringify(s.snapshot())).toBe(before);
   });
 
   it('finds flag changes made by another client', async () => {

@@ -176,8 +176,10 @@ describe('mail sync state without mod-sequences: bounded cost and compact record
     const { mail, cost, reset } = counted(5000);
     const s = await synced(mail);
     reset();
+    const before = JSON.stringify(s.snapshot());
     await refresh(s, mail, INBOX, 0, NOW);
     expect(s.pendingCount).toBe(0);
+    expect(JSON.stringify(s.snapshot())).toBe(before);
     expect(cost).toMatchObject({ fetches: 1, searches: 0 });
     expect(cost.rows).toBeLessThanOrEqual(600);
   });
