@@ -64,32 +64,58 @@ inject(small, SMALL);
 // Let Dovecot index the new files once, outside the measurements.
 for (const f of [big, small]) await imap.status(f, { messages: true });
 
-const config = {
-  ...DEFAULT_CONFIG,
-  imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
-  state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-bench-')), 'state.sqlite') },
-};
-const state = await openStateStore(config);
-const backends = createBackends(config);
-const { fastify: app } = await buildApp({ config, backends, state });
-await app.ready();
+const stateDir = mkdtempSync(join(tmpdir(), 'eas-bench-'));
 
-const deviceId = `BENCH${tag.toUpperCase()}`;
-let policyKey = '';
-async function call(cmd, body) {
-  const res = await app.inject({
-    method: 'POST',
-    url: `/Microsoft-Server-ActiveSync?Cmd=${cmd}&User=${USER}&DeviceId=${deviceId}&DeviceType=Bench`,
-    headers: {
-      authorization: `Basic ${Buffer.from(`${USER}:password`).toString('base64')}`,
-      'ms-asprotocolversion': '14.1',
-      'content-type': 'application/vnd.ms-sync.wbxml',
-      'x-ms-policykey': policyKey,
-    },
-    payload: Buffer.from(encodeWbxml(body)),
-  });
-  return res.rawPayload.length > 0 ? decodeWbxml(res.rawPayload) : undefined;
+/**
+ * One gateway with its own device: `qresync: false` makes it ignore Dovecot's CONDSTORE/QRESYNC,
+ * which is how servers without them (Courier, many hosted ones) are served.
+ */
+async function gateway(name, qresync) {
+  const config = {
+    ...DEFAULT_CONFIG,
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, qresync },
+    state: { driver: 'sqlite', path: join(stateDir, `${name}.sqlite`) },
+  };
+  const state = await openStateStore(config);
+  const backends = createBackends(config);
+  const { fastify: app } = await buildApp({ config, backends, state });
+  await app.ready();
+  const deviceId = `BENCH${name.toUpperCase()}${tag.toUpperCase()}`;
+  let policyKey = '';
+  async function call(cmd, body) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/Microsoft-Server-ActiveSync?Cmd=${cmd}&User=${USER}&DeviceId=${deviceId}&DeviceType=Bench`,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${USER}:password`).toString('base64')}`,
+        'ms-asprotocolversion': '14.1',
+        'content-type': 'application/vnd.ms-sync.wbxml',
+        'x-ms-policykey': policyKey,
+      },
+      payload: Buffer.from(encodeWbxml(body)),
+    });
+    return res.rawPayload.length > 0 ? decodeWbxml(res.rawPayload) : undefined;
+  }
+  policyKey = policyKeyOf(await call('Provision', provision()));
+  policyKey = policyKeyOf(await call('Provision', provision(policyKey, '1')));
+  const hierarchy = await call(
+    'FolderSync',
+    el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', '0')),
+  );
+  const ids = new Map(
+    elements(child(hierarchy, 'FolderHierarchy:Changes'), 'FolderHierarchy:Add').map((a) => [
+      childText(a, 'FolderHierarchy:DisplayName'),
+      childText(a, 'FolderHierarchy:ServerId'),
+    ]),
+  );
+  const close = async () => {
+    await app.close();
+    await backends.close();
+    await state.close();
+  };
+  return { call, ids, close };
 }
+
 const provision = (key, status) =>
   el(
     'Provision:Provision',
@@ -105,18 +131,6 @@ const provision = (key, status) =>
   );
 const policyKeyOf = (b) =>
   childText(child(child(b, 'Provision:Policies'), 'Provision:Policy'), 'Provision:PolicyKey');
-policyKey = policyKeyOf(await call('Provision', provision()));
-policyKey = policyKeyOf(await call('Provision', provision(policyKey, '1')));
-const hierarchy = await call(
-  'FolderSync',
-  el('FolderHierarchy:FolderSync', el('FolderHierarchy:SyncKey', '0')),
-);
-const ids = new Map(
-  elements(child(hierarchy, 'FolderHierarchy:Changes'), 'FolderHierarchy:Add').map((a) => [
-    childText(a, 'FolderHierarchy:DisplayName'),
-    childText(a, 'FolderHierarchy:ServerId'),
-  ]),
-);
 
 const syncBody = (syncKey, collectionId, windowSize) =>
   el(
@@ -137,7 +151,8 @@ const syncBody = (syncKey, collectionId, windowSize) =>
     ),
   );
 
-async function initialSync(collectionId) {
+async function initialSync({ call, ids }, folder) {
+  const collectionId = ids.get(folder);
   let key = childText(
     child(
       child(await call('Sync', syncBody('0', collectionId)), 'AirSync:Collections'),
@@ -174,31 +189,45 @@ lock.release();
 const rawSeconds = Number(process.hrtime.bigint() - rawStart) / 1e9;
 if (rows.length !== N) throw new Error(`raw FETCH saw ${rows.length} messages, expected ${N}`);
 
+const modern = await gateway('qresync', true);
+const fallback = await gateway('fallback', false);
+
 // (b) our initial Sync, as a device does it: SyncKey 0, then WindowSize 100 until done.
-const syncStart = process.hrtime.bigint();
-const bigSync = await initialSync(ids.get(big));
-const syncSeconds = Number(process.hrtime.bigint() - syncStart) / 1e9;
-if (bigSync.items !== N) throw new Error(`Sync delivered ${bigSync.items} items, expected ${N}`);
-const smallSync = await initialSync(ids.get(small));
+async function timedInitialSync(gw) {
+  const start = process.hrtime.bigint();
+  const done = await initialSync(gw, big);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (done.items !== N) throw new Error(`Sync delivered ${done.items} items, expected ${N}`);
+  return { ...done, seconds };
+}
+const bigSync = await timedInitialSync(modern);
+const fallbackBigSync = await timedInitialSync(fallback);
+const smallSync = await initialSync(modern, small);
+const fallbackSmallSync = await initialSync(fallback, small);
 
 // (c) no-change Sync: the median of repeated requests with the same key.
-async function noChange(collectionId, key) {
+async function noChange({ call, ids }, folder, key) {
   const times = [];
   for (let i = 0; i < NO_CHANGE_RUNS; i++) {
     const t = process.hrtime.bigint();
-    const res = await call('Sync', syncBody(key, collectionId, 100));
+    const res = await call('Sync', syncBody(key, ids.get(folder), 100));
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
     if (res !== undefined) throw new Error('a no-change Sync returned content');
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
-await noChange(ids.get(small), smallSync.key); // warm-up
-const smallMs = await noChange(ids.get(small), smallSync.key);
-const bigMs = await noChange(ids.get(big), bigSync.key);
+await noChange(modern, small, smallSync.key); // warm-up
+await noChange(fallback, small, fallbackSmallSync.key);
+const smallMs = await noChange(modern, small, smallSync.key);
+const bigMs = await noChange(modern, big, bigSync.key);
+const fallbackSmallMs = await noChange(fallback, small, fallbackSmallSync.key);
+const fallbackBigMs = await noChange(fallback, big, fallbackBigSync.key);
 
 const rawRate = N / rawSeconds;
-const syncRate = N / syncSeconds;
+const syncRate = N / bigSync.seconds;
+const fallbackRate = N / fallbackBigSync.seconds;
+const ms = (x) => `${x.toFixed(2)} ms`;
 console.log(
   `Mail Sync benchmark: ${N} messages (Dovecot ${env.host}:${env.imapPort}, Node ${process.version})`,
 );
@@ -206,16 +235,24 @@ console.log(
   `(a) raw imapflow FETCH of the Sync fields: ${rawRate.toFixed(0)} messages/s (${rawSeconds.toFixed(2)} s)`,
 );
 console.log(
-  `(b) initial Sync, WindowSize 100:          ${syncRate.toFixed(0)} items/s (${syncSeconds.toFixed(2)} s)`,
+  `(b) initial Sync, WindowSize 100:          ${syncRate.toFixed(0)} items/s (${bigSync.seconds.toFixed(2)} s)`,
 );
 console.log(`    ratio (b)/(a): ${(syncRate / rawRate).toFixed(2)}  (goal ≥ 0.50)`);
 console.log(
-  `(c) no-change Sync, median of ${NO_CHANGE_RUNS}: ${SMALL} messages ${smallMs.toFixed(2)} ms, ${N} messages ${bigMs.toFixed(2)} ms`,
+  `    without QRESYNC:                       ${fallbackRate.toFixed(0)} items/s (${fallbackBigSync.seconds.toFixed(2)} s), ratio to (b) ${(fallbackRate / syncRate).toFixed(2)}`,
+);
+console.log(
+  `(c) no-change Sync, median of ${NO_CHANGE_RUNS}: ${SMALL} messages ${ms(smallMs)}, ${N} messages ${ms(bigMs)}`,
 );
 console.log(`    ratio ${N}/${SMALL}: ${(bigMs / smallMs).toFixed(2)}  (goal ≤ 1.20)`);
+console.log(
+  `(d) the same without QRESYNC (qresync: false): ${SMALL} messages ${ms(fallbackSmallMs)}, ${N} messages ${ms(fallbackBigMs)}`,
+);
+console.log(
+  `    ratio ${N}/${SMALL}: ${(fallbackBigMs / fallbackSmallMs).toFixed(2)}, ratio to (c) at ${N}: ${(fallbackBigMs / bigMs).toFixed(2)}`,
+);
 
-await app.close();
-await backends.close();
-await state.close();
+await modern.close();
+await fallback.close();
 for (const f of [big, small]) await imap.mailboxDelete(f).catch(() => undefined);
 await imap.logout();

@@ -1,11 +1,14 @@
 import type { MailboxState, MessageFlags, MessageStore } from '../backends/types.js';
 import { filterCutoff } from '../model/filter-type.js';
 import { UidSet } from '../model/uid-set.js';
+import { lastingFlags, ToldFlags, type StoredToldFlags } from './told-flags.js';
 
 // What one device knows of one mail folder, and how it catches up. The snapshot holds UID sets
 // (a few ranges, whatever the folder size) and the folder's HIGHESTMODSEQ, so a Sync with nothing
-// new costs one STATUS. With CONDSTORE/QRESYNC a change costs one UID FETCH CHANGEDSINCE; without
-// it, the flags of every message the device holds are compared (and kept in the snapshot).
+// new costs one STATUS. With CONDSTORE/QRESYNC a change costs one UID FETCH CHANGEDSINCE. Without
+// it, STATUS (UIDNEXT, MESSAGES) tells new mail and expunges apart from nothing, and the flags the
+// device was given (kept as one UID set per flag) are compared for a bounded part of what it holds
+// at each Sync: see `detectChanges`.
 
 export interface MailSnapshot {
   readonly v: 1;
@@ -27,7 +30,11 @@ export interface MailSnapshot {
   readonly softDeletes: string;
   /** Our own STOREs (uid → modseq after it) not to be echoed back to the device. */
   readonly echo: Readonly<Record<string, string>>;
-  /** Fallback only: uid → flags the device was last given. */
+  /** Fallback only: the flags the device was last given, one UID set per flag. */
+  readonly told?: StoredToldFlags;
+  /** Fallback only: MESSAGES when `uidNext` was taken; with it, STATUS shows an expunge. */
+  readonly messages?: number;
+  /** Read only, from states written before `told`: uid → flags the device was last given. */
   readonly flags?: Readonly<Record<string, string>>;
   /** The last of the device's MoveItems notes this state has taken in (moved-items.ts). */
   readonly moves?: number;
@@ -58,6 +65,9 @@ export function readSnapshot(value: unknown): MailSnapshot | undefined {
   for (const set of [s.known, s.adds, s.changes, s.deletes, s.softDeletes]) {
     if (typeof set !== 'string' || UidSet.parse(set) === undefined) return undefined;
   }
+  if (s.told !== undefined && ToldFlags.read(s.told) === undefined) return undefined;
+  if (s.flags !== undefined && ToldFlags.fromLegacy(s.flags) === undefined) return undefined;
+  if (s.messages !== undefined && !Number.isInteger(s.messages)) return undefined;
   return s as MailSnapshot;
 }
 
@@ -74,7 +84,8 @@ export class MailSyncState {
   deletes: UidSet;
   softDeletes: UidSet;
   echo: Map<number, bigint>;
-  flags: Map<number, string> | undefined;
+  flags: ToldFlags | undefined;
+  messages: number | undefined;
   /** Undefined only in a state made before notes were numbered. */
   moves: number | undefined;
 
@@ -90,7 +101,8 @@ export class MailSyncState {
     this.deletes = set(s.deletes);
     this.softDeletes = set(s.softDeletes);
     this.echo = new Map(Object.entries(s.echo).map(([uid, m]) => [Number(uid), BigInt(m)]));
-    this.flags = s.flags && new Map(Object.entries(s.flags).map(([uid, f]) => [Number(uid), f]));
+    this.flags = toldFlagsOf(s);
+    this.messages = s.messages;
     this.moves = s.moves;
   }
 
@@ -108,7 +120,8 @@ export class MailSyncState {
       deletes: this.deletes.toString(),
       softDeletes: this.softDeletes.toString(),
       echo: Object.fromEntries([...this.echo].map(([uid, m]) => [String(uid), m.toString()])),
-      ...(this.flags ? { flags: Object.fromEntries(this.flags) } : {}),
+      ...(this.flags ? { told: this.flags.toJSON() } : {}),
+      ...(this.messages !== undefined ? { messages: this.messages } : {}),
       ...(this.moves !== undefined ? { moves: this.moves } : {}),
     };
   }
@@ -124,7 +137,7 @@ export class MailSyncState {
     this.changes = this.changes.minus(uids);
     this.deletes = this.deletes.minus(uids);
     this.softDeletes = this.softDeletes.minus(uids);
-    for (const uid of uids) this.flags?.delete(uid);
+    this.flags?.forget(UidSet.of(uids));
   }
 
   /** Expunged on the server: no Add or Change can be sent for them any more. */
@@ -132,7 +145,7 @@ export class MailSyncState {
     this.known = this.known.minus(gone);
     this.adds = this.adds.minus(gone);
     this.changes = this.changes.minus(gone);
-    for (const uid of gone) this.flags?.delete(uid);
+    this.flags?.forget(gone);
   }
 
   /** Deletions to announce from the next Sync on, not in this answer (see `deleteNextTime`). */
@@ -201,7 +214,7 @@ export class MailSyncState {
   /** The device changed these itself; `after` is each UID's modseq once our STORE was done. */
   ownChanges(after: ReadonlyMap<number, bigint>, flagsNow?: ReadonlyMap<number, readonly string[]>): void {
     for (const [uid, modseq] of after) this.echo.set(uid, modseq);
-    if (this.flags && flagsNow) for (const [uid, f] of flagsNow) this.flags.set(uid, flagsKey(f));
+    if (this.flags && flagsNow) this.flags.record([...flagsNow].map(([uid, flags]) => ({ uid, flags })));
   }
 }
 
@@ -232,10 +245,18 @@ export async function refresh(
     applyDelta(s, delta.state, delta.changed, delta.vanished, now);
     return 'ok';
   }
-  const listed = await store.listFlags(folderKey, undefined, signal);
-  if (listed.state.uidValidity !== s.uidValidity) return 'invalid';
-  compareFlags(s, listed.state, listed.messages, now);
-  return 'ok';
+  if (s.flags === undefined || s.messages === undefined) {
+    // A state written before the compact record, or while the server had CONDSTORE: one full
+    // comparison sets both up, the bounded one takes over from the next Sync.
+    const listed = await store.listFlags(folderKey, undefined, signal);
+    if (listed.state.uidValidity !== s.uidValidity) return 'invalid';
+    s.flags ??= ToldFlags.empty();
+    compareFlags(s, listed.messages, EVERY_UID, now);
+    s.uidNext = Math.max(s.uidNext, listed.state.uidNext);
+    s.messages = listed.state.messages;
+    return 'ok';
+  }
+  return detectChanges(s, store, folderKey, state, now, signal);
 }
 
 /** First listing, or a new FilterType: what is in the window and not on the device is added. */
@@ -270,16 +291,14 @@ async function prime(
   s.primed = true;
   s.echo.clear();
   if (state.highestModseq === undefined) {
-    // The flags of what the device has or will get are what later listings are compared with.
-    const listed = await store.listFlags(folderKey, undefined, signal);
-    const tracked = s.known.union(s.adds);
-    s.flags = new Map(
-      listed.messages
-        .filter((m) => tracked.has(m.uid))
-        .map((m): [number, string] => [m.uid, flagsKey(m.flags)]),
-    );
+    // Flags are recorded as each Add goes out (with the flags it carries), not here: a listing of
+    // the whole folder would cost as much as the comparison this state avoids.
+    s.flags ??= ToldFlags.empty();
+    s.flags.forget(EVERY_UID.minus(s.known));
+    s.messages = state.messages;
   } else {
     s.flags = undefined;
+    s.messages = undefined;
   }
 }
 
@@ -310,35 +329,121 @@ function applyDelta(
   s.echo.clear();
 }
 
-/** Without mod-sequences: every message's flags against what the device was given. */
-function compareFlags(
+/**
+ * How many of the newest messages the device holds have their flags compared at every Sync, and
+ * how many of the others at each Sync besides (see `flagsToCheck`).
+ */
+const NEWEST = 200;
+const SLICE = 300;
+/** The older messages' slice moves on every second. */
+const SLICE_MS = 1000;
+
+/**
+ * Without mod-sequences. STATUS shows new mail (UIDNEXT moved) and expunges (MESSAGES is not what
+ * it was plus the new mail; an expunge and an append leave MESSAGES as it was, but not UIDNEXT),
+ * never a flag change another client made: those stay invisible to every cheap command, so a part
+ * of the messages the device holds has its flags compared at each Sync, and the cost of a Sync is
+ * one STATUS and one FETCH FLAGS of at most NEWEST + SLICE messages (plus the new ones), whatever
+ * the folder's size. The trade-off: a change to one of the newest NEWEST messages (where reading
+ * and flagging elsewhere mostly happens) reaches the device at its next Sync; one to an older
+ * message when its slice comes round, after (older messages held / SLICE) Syncs on average. A
+ * device whose FilterType window holds at most NEWEST + SLICE messages has all of them compared
+ * every time. An expunge costs one UID SEARCH of the folder (UIDs only) to find which went.
+ */
+async function detectChanges(
   s: MailSyncState,
+  store: MessageStore,
+  folderKey: string,
   state: MailboxState,
-  listed: readonly MessageFlags[],
   now: Date,
-): void {
-  const present = UidSet.of(listed.map((m) => m.uid));
-  const gone = s.known.minus(present);
+  signal?: AbortSignal,
+): Promise<RefreshResult> {
+  const fresh = state.uidNext > s.uidNext ? span(s.uidNext, state.uidNext - 1) : UidSet.empty;
+  const scope = flagsToCheck(s, now).union(fresh);
+  let rows: readonly MessageFlags[] = [];
+  if (!scope.isEmpty) {
+    const listed = await store.listFlags(folderKey, scope.toString(), signal);
+    if (listed.state.uidValidity !== s.uidValidity) return 'invalid';
+    // The scope ends below this STATUS's UIDNEXT: later mail is new for the next Sync.
+    rows = listed.messages;
+  }
+  const appended = rows.filter((m) => fresh.has(m.uid)).length;
+  compareFlags(s, rows, scope, now);
+  if (state.messages !== (s.messages ?? 0) + appended) {
+    // Something went since the last look (or a new message is hidden as \Deleted, or went
+    // again at once: then this search finds nothing, and the next Sync compares equal again).
+    const { state: after, uids } = await store.searchUids(folderKey, undefined, signal);
+    if (after.uidValidity !== s.uidValidity) return 'invalid';
+    const missing = span(1, state.uidNext - 1).minus(uids);
+    const gone = s.known.intersect(missing);
+    s.deletes = s.deletes.union(gone);
+    s.forgetServerSide(gone);
+    s.adds = s.adds.minus(missing);
+  }
+  s.uidNext = Math.max(s.uidNext, state.uidNext);
+  s.messages = state.messages;
+  return 'ok';
+}
+
+/**
+ * The UIDs whose flags are compared at this Sync: every message the device holds when that is at
+ * most NEWEST + SLICE, else the newest NEWEST and one slice of the older ones. Slices are cut by
+ * UID, as ranges (a held folder is mostly contiguous UIDs, so a slice holds about SLICE
+ * messages); which slice is taken follows the clock, because a Sync with nothing to send writes
+ * no state a cursor could be kept in.
+ */
+function flagsToCheck(s: MailSyncState, now: Date): UidSet {
+  const held = s.known;
+  const [lowest] = held.lowest(1);
+  // Up to UIDNEXT, not to the newest held: a newest message hidden as \Deleted and then unmarked
+  // comes back from there (any in-window message the device lacks is added).
+  const top = s.uidNext - 1;
+  if (lowest === undefined) return UidSet.empty;
+  if (held.size <= NEWEST + SLICE) return span(lowest, top);
+  const newest = held.highest(NEWEST);
+  const newestFrom = newest[newest.length - 1] ?? lowest;
+  const older = held.minus(span(newestFrom, top));
+  const [from] = older.lowest(1);
+  const [to] = older.highest(1);
+  const check = span(newestFrom, top);
+  if (from === undefined || to === undefined) return check;
+  const slices = Math.ceil(older.size / SLICE);
+  const width = Math.ceil((to - from + 1) / slices);
+  const start = from + (Math.floor(now.getTime() / SLICE_MS) % slices) * width;
+  return check.union(span(start, Math.min(to, start + width - 1)));
+}
+
+/**
+ * The flags of the messages listed (`listed`: every message there is in `scope`) against what the
+ * device was given: a held message missing from the listing went, one with other flags changed,
+ * one in the window the device does not have is added.
+ */
+function compareFlags(s: MailSyncState, listed: readonly MessageFlags[], scope: UidSet, now: Date): void {
+  const missing = scope.minus(listed.map((m) => m.uid));
+  const gone = s.known.intersect(missing);
   s.deletes = s.deletes.union(gone);
   s.forgetServerSide(gone);
-  s.adds = s.adds.intersect(present);
+  s.adds = s.adds.minus(missing);
   const cutoff = filterCutoff(s.filter, now);
-  const flags = s.flags ?? new Map<number, string>();
+  const told = s.flags;
   const changes: number[] = [];
-  const adds: number[] = [];
+  const adds: MessageFlags[] = [];
+  const unrecorded: MessageFlags[] = [];
   for (const m of listed) {
-    if (s.known.has(m.uid) || s.adds.has(m.uid)) {
-      // A pending Add goes out with its flags as they are then; only known items get a Change.
-      if (s.known.has(m.uid) && flags.get(m.uid) !== flagsKey(m.flags)) changes.push(m.uid);
-    } else if (inWindow(m, cutoff)) {
-      adds.push(m.uid);
-      flags.set(m.uid, flagsKey(m.flags));
+    if (s.known.has(m.uid)) {
+      // Each Add and Change records the flags it carries (sync-mail.ts); a message held with
+      // none recorded (a state from when the server had CONDSTORE) takes today's as the base.
+      const given = told?.get(m.uid);
+      if (given === undefined) unrecorded.push(m);
+      else if (given !== flagsKey(m.flags)) changes.push(m.uid);
+    } else if (!s.adds.has(m.uid) && inWindow(m, cutoff)) {
+      // A pending Add goes out with its flags as they are then.
+      adds.push(m);
     }
   }
   s.changes = s.changes.union(changes);
-  s.adds = s.adds.union(adds);
-  s.uidNext = Math.max(s.uidNext, state.uidNext);
-  s.flags = flags;
+  s.adds = s.adds.union(adds.map((m) => m.uid));
+  told?.record([...adds, ...unrecorded]);
 }
 
 export interface MailWindow {
@@ -370,16 +475,28 @@ export function takeWindow(s: MailSyncState, size: number): MailWindow {
   s.changes = s.changes.minus(changes);
   s.adds = s.adds.minus(adds);
   s.known = s.known.minus(deletes).minus(softDeletes).union(adds);
-  for (const uid of [...deletes, ...softDeletes]) s.flags?.delete(uid);
+  s.flags?.forget(UidSet.of([...deletes, ...softDeletes]));
   return { deletes, softDeletes, changes, adds, moreAvailable: s.pendingCount > 0 };
 }
 
 export function flagsKey(flags: readonly string[]): string {
-  return [...flags].sort().join(' ');
+  return lastingFlags(flags).sort().join(' ');
 }
 
 function inWindow(m: MessageFlags, cutoff: Date | undefined): boolean {
   return cutoff === undefined || m.internalDate === undefined || m.internalDate >= cutoff;
+}
+
+/** Every UID there can be (RFC 3501 uniqueid is a 32-bit number). */
+const EVERY_UID = UidSet.fromRanges([[1, 0xffffffff]]);
+
+function span(from: number, to: number): UidSet {
+  return from <= to ? UidSet.fromRanges([[from, to]]) : UidSet.empty;
+}
+
+function toldFlagsOf(s: MailSnapshot): ToldFlags | undefined {
+  if (s.told !== undefined) return ToldFlags.read(s.told);
+  return s.flags === undefined ? undefined : ToldFlags.fromLegacy(s.flags);
 }
 
 function set(text: string | undefined): UidSet {
