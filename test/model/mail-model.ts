@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { parseItemServerId } from '../../src/model/server-id.js';
-import { SimMailDevice } from '../support/sim-mail-device.js';
+import { el } from '../../src/wbxml/index.js';
+import { mailCodec, SimDevice, type MailItem } from '../support/sim-device.js';
 import type { MailWorld, ServerFlag } from './mail-worlds.js';
 
 // Model-based test of the mail sync engine (issue 22): random sequences of changes by another
@@ -92,11 +93,11 @@ export class MailHarness {
 
   private constructor(
     readonly world: MailWorld,
-    readonly device: SimMailDevice,
+    readonly device: SimDevice<MailItem>,
   ) {}
 
   static async start(world: MailWorld, deviceId: string): Promise<MailHarness> {
-    const device = new SimMailDevice(world.app, world.user, deviceId);
+    const device = new SimDevice(world.app, world.user, deviceId, mailCodec);
     await device.onboard();
     const h = new MailHarness(world, device);
     for (let f = 0; f < FOLDERS; f++) h.ids.push(device.track(world.names[f]!));
@@ -156,8 +157,18 @@ export class MailHarness {
       case 'device sync':
         return void (await d.sync(await this.idOf(op.folder)));
       case 'device change': {
-        const item = await this.deviceItem(op.folder, op.pick);
-        return item === undefined ? undefined : d.change(await this.idOf(op.folder), item, op.field);
+        const serverId = await this.deviceItem(op.folder, op.pick);
+        if (serverId === undefined) return;
+        const id = await this.idOf(op.folder);
+        const shown = d.views.get(id)!.items.get(serverId)!;
+        const value = !shown[op.field];
+        const data =
+          op.field === 'read'
+            ? el('Email:Read', value ? 1 : 0)
+            : value
+              ? el('Email:Flag', el('Email:Status', 2), el('Email:FlagType', 'Flag for follow up'))
+              : el('Email:Flag');
+        return d.change(id, serverId, { ...shown, [op.field]: value }, [data]);
       }
       case 'device delete': {
         const item = await this.deviceItem(op.folder, op.pick);

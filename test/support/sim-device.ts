@@ -3,21 +3,24 @@ import { child, childText, el, elements, type WbxmlElement } from '../../src/wbx
 import { folderSync } from './eas-requests.js';
 import { MailDevice, type CollectionAnswer, type SyncCollectionSpec } from './mail-sync.js';
 
-// A simulated phone for mail: it keeps, per synced folder, what a real client keeps (the SyncKey
-// and, by ServerId, the fields it shows) and changes that view only from the answers it applies,
-// as MS-ASCMD 2.2.1.21 (Sync), 2.2.1.5 (FolderSync) and 2.2.1.12 (MoveItems) describe. The model-
-// based tests compare this view with the mailbox.
+// A simulated phone: it keeps, per synced folder, what a real client keeps (the SyncKey and, by
+// ServerId, the fields it shows) and changes that view only from the answers it applies, as
+// MS-ASCMD 2.2.1.21 (Sync), 2.2.1.5 (FolderSync) and 2.2.1.12 (MoveItems) describe. The model-
+// based tests compare this view with the mailbox or the DAV collection. What an item is (the
+// fields compared) comes from a codec per class: mail and contacts below.
 
-/** What the device shows of one message. */
-export interface DeviceItem {
-  read: boolean;
-  flagged: boolean;
-  subject: string;
+export interface ItemCodec<Item> {
+  /** The item an Add's ApplicationData describes. */
+  read(data: WbxmlElement): Item;
+  /** The item after a Change's ApplicationData. */
+  change(item: Item, data: WbxmlElement): Item;
 }
 
-export interface FolderView {
+export interface FolderView<Item> {
   syncKey: string;
-  items: Map<string, DeviceItem>;
+  items: Map<string, Item>;
+  /** The device's own Adds not confirmed yet, by ClientId (MS-ASCMD 2.2.3.28). */
+  pending: Map<string, Item>;
 }
 
 /** Small windows, so that MoreAvailable is part of every run. */
@@ -28,21 +31,26 @@ const MAX_ROUNDS = 60;
 /** Something the device saw that a correct server never sends (a duplicate Add, …). */
 export class DeviceAnomaly extends Error {}
 
-export class SimMailDevice {
+export class SimDevice<Item extends object> {
   readonly wire: MailDevice;
   private folderKey = '0';
   /** FolderSync's view of the hierarchy: DisplayName by ServerId. */
   readonly names = new Map<string, string>();
   /** The folders the device syncs, by CollectionId. */
-  readonly views = new Map<string, FolderView>();
+  readonly views = new Map<string, FolderView<Item>>();
   /** Folder names the device syncs (a renamed folder is followed through its ServerId). */
   private readonly tracked = new Set<string>();
   /** The last Sync request and the view before it, for a retry as if its answer was lost. */
-  private last: { collectionId: string; spec: SyncCollectionSpec; before: FolderView } | undefined;
+  private last: { collectionId: string; spec: SyncCollectionSpec; before: FolderView<Item> } | undefined;
   /** What happened on the wire, for the report of a failing sequence. */
   readonly journal: string[] = [];
 
-  constructor(app: FastifyInstance, user: string, deviceId: string) {
+  constructor(
+    app: FastifyInstance,
+    user: string,
+    deviceId: string,
+    private readonly codec: ItemCodec<Item>,
+  ) {
     this.wire = new MailDevice(app, user, '14.1', deviceId);
   }
 
@@ -70,8 +78,7 @@ export class SimMailDevice {
   }
 
   private ensureViews(): void {
-    for (const id of this.tracked)
-      if (!this.views.has(id)) this.views.set(id, { syncKey: '0', items: new Map() });
+    for (const id of this.tracked) if (!this.views.has(id)) this.views.set(id, emptyView<Item>());
   }
 
   /** Incremental FolderSync; Status 9 (MS-ASCMD 2.2.3.177.5) starts the hierarchy over. */
@@ -117,7 +124,7 @@ export class SimMailDevice {
 
   /** SyncKey 0 for one folder: the device drops what it shows there and syncs it anew. */
   async resetFolder(collectionId: string): Promise<void> {
-    this.views.set(collectionId, { syncKey: '0', items: new Map() });
+    this.views.set(collectionId, emptyView<Item>());
     this.last = undefined;
     await this.sync(collectionId);
   }
@@ -152,19 +159,19 @@ export class SimMailDevice {
     throw new DeviceAnomaly(`${collectionId} still has changes after ${MAX_ROUNDS} Syncs`);
   }
 
-  /** The device marks a message read/unread or flags/unflags it, and sends that Change. */
-  async change(collectionId: string, serverId: string, field: 'read' | 'flagged'): Promise<void> {
-    const item = this.view(collectionId).items.get(serverId)!;
-    const value = !item[field];
-    item[field] = value;
-    const data =
-      field === 'read'
-        ? el('Email:Read', value ? 1 : 0)
-        : value
-          ? el('Email:Flag', el('Email:Status', 2), el('Email:FlagType', 'Flag for follow up'))
-          : el('Email:Flag');
+  /** The device changes an item on its side and sends that Change. */
+  async change(collectionId: string, serverId: string, next: Item, data: WbxmlElement[]): Promise<void> {
+    this.view(collectionId).items.set(serverId, next);
     await this.sync(collectionId, [
       el('AirSync:Change', el('AirSync:ServerId', serverId), el('AirSync:ApplicationData', data)),
+    ]);
+  }
+
+  /** The device creates an item and sends the Add under a ClientId of its own. */
+  async add(collectionId: string, clientId: string, item: Item, data: WbxmlElement[]): Promise<void> {
+    this.view(collectionId).pending.set(clientId, item);
+    await this.sync(collectionId, [
+      el('AirSync:Add', el('AirSync:ClientId', clientId), el('AirSync:ApplicationData', data)),
     ]);
   }
 
@@ -216,7 +223,7 @@ export class SimMailDevice {
     return status;
   }
 
-  private view(collectionId: string): FolderView {
+  private view(collectionId: string): FolderView<Item> {
     const v = this.views.get(collectionId);
     if (v === undefined) throw new Error(`the device does not sync ${collectionId}`);
     return v;
@@ -234,7 +241,7 @@ export class SimMailDevice {
       case '3':
         // MS-ASCMD 2.2.3.177.16 Status 3: the client must start this folder over with SyncKey 0.
         this.journal.push(`Sync ${collectionId}: Status 3, starting over`);
-        this.views.set(collectionId, { syncKey: '0', items: new Map() });
+        this.views.set(collectionId, emptyView<Item>());
         return { quiet: false };
       case '12':
         // Status 12: the hierarchy changed; FolderSync, then Sync again.
@@ -248,25 +255,37 @@ export class SimMailDevice {
     view.syncKey = c.syncKey!;
     this.apply(collectionId, view, c);
     const brought = c.adds.length + c.changes.length + c.deletes.length + c.softDeletes.length;
-    for (const r of c.responses) {
-      const status = childText(r, 'AirSync:Status');
-      if (status !== '1') this.journal.push(`Sync ${collectionId}: ${r.tag} response Status ${status}`);
-    }
+    this.applyResponses(collectionId, view, c.responses);
     return { quiet: !initial && !c.moreAvailable && brought === 0 };
   }
 
-  private apply(collectionId: string, view: FolderView, c: CollectionAnswer): void {
+  /** Answers to the device's own commands: a confirmed Add now has its ServerId. */
+  private applyResponses(collectionId: string, view: FolderView<Item>, responses: WbxmlElement[]): void {
+    for (const r of responses) {
+      const status = childText(r, 'AirSync:Status');
+      if (status !== '1') this.journal.push(`Sync ${collectionId}: ${r.tag} response Status ${status}`);
+      const clientId = childText(r, 'AirSync:ClientId');
+      if (r.tag !== 'AirSync:Add' || clientId === undefined) continue;
+      const item = view.pending.get(clientId);
+      view.pending.delete(clientId);
+      const serverId = childText(r, 'AirSync:ServerId');
+      if (status !== '1' || item === undefined || serverId === undefined) continue;
+      if (view.items.has(serverId))
+        throw new DeviceAnomaly(
+          `Sync ${collectionId}: Add ${clientId} got ${serverId}, which the device already shows`,
+        );
+      view.items.set(serverId, item);
+    }
+  }
+
+  private apply(collectionId: string, view: FolderView<Item>, c: CollectionAnswer): void {
     for (const id of [...c.deletes, ...c.softDeletes]) {
       if (!view.items.delete(id)) this.journal.push(`Sync ${collectionId}: Delete of unknown ${id}`);
     }
     for (const a of c.adds) {
       if (view.items.has(a.serverId))
         throw new DeviceAnomaly(`Sync ${collectionId}: Add of ${a.serverId}, which the device already shows`);
-      view.items.set(a.serverId, {
-        read: childText(a.data, 'Email:Read') === '1',
-        flagged: isFlagged(child(a.data, 'Email:Flag')),
-        subject: childText(a.data, 'Email:Subject') ?? '',
-      });
+      view.items.set(a.serverId, this.codec.read(a.data));
     }
     for (const ch of c.changes) {
       const item = view.items.get(ch.serverId);
@@ -274,19 +293,58 @@ export class SimMailDevice {
         this.journal.push(`Sync ${collectionId}: Change of unknown ${ch.serverId}`);
         continue;
       }
-      const read = childText(ch.data, 'Email:Read');
-      if (read !== undefined) item.read = read === '1';
-      const flag = child(ch.data, 'Email:Flag');
-      if (flag !== undefined) item.flagged = isFlagged(flag);
+      view.items.set(ch.serverId, this.codec.change(item, ch.data));
     }
   }
 }
 
-/** MS-ASEMAIL 2.2.2.34: flagged means a Flag with Status 2 (active); empty means none. */
-function isFlagged(flag: WbxmlElement | undefined): boolean {
-  return flag !== undefined && childText(flag, 'Email:Status') === '2';
+function emptyView<Item>(): FolderView<Item> {
+  return { syncKey: '0', items: new Map(), pending: new Map() };
 }
 
-function cloneView(v: FolderView): FolderView {
-  return { syncKey: v.syncKey, items: new Map([...v.items].map(([id, item]) => [id, { ...item }])) };
+function cloneView<Item extends object>(v: FolderView<Item>): FolderView<Item> {
+  const copy = (m: Map<string, Item>) => new Map([...m].map(([id, item]) => [id, { ...item }]));
+  return { syncKey: v.syncKey, items: copy(v.items), pending: copy(v.pending) };
 }
+
+/** What the device shows of a message. */
+export interface MailItem {
+  read: boolean;
+  flagged: boolean;
+  subject: string;
+}
+
+/** MS-ASEMAIL 2.2.2.34: flagged means a Flag with Status 2 (active); empty means none. */
+const isFlagged = (flag: WbxmlElement | undefined): boolean =>
+  flag !== undefined && childText(flag, 'Email:Status') === '2';
+
+/** A server's Change of a message carries Read and Flag (MS-ASEMAIL 2.2.2.58, 2.2.2.34). */
+export const mailCodec: ItemCodec<MailItem> = {
+  read: (data) => ({
+    read: childText(data, 'Email:Read') === '1',
+    flagged: isFlagged(child(data, 'Email:Flag')),
+    subject: childText(data, 'Email:Subject') ?? '',
+  }),
+  change: (item, data) => {
+    const read = childText(data, 'Email:Read');
+    const flag = child(data, 'Email:Flag');
+    return {
+      ...item,
+      ...(read !== undefined ? { read: read === '1' } : {}),
+      ...(flag !== undefined ? { flagged: isFlagged(flag) } : {}),
+    };
+  },
+};
+
+/** What the device shows of a contact: its name. */
+export interface ContactItem {
+  name: string;
+}
+
+/** MS-ASCNTC 2.2.2.27, 2.2.2.36: FirstName and LastName; a server Change carries the whole contact. */
+export const contactCodec: ItemCodec<ContactItem> = {
+  read: (data) => ({
+    name: `${childText(data, 'Contacts:FirstName') ?? ''} ${childText(data, 'Contacts:LastName') ?? ''}`,
+  }),
+  change: (_item, data) => contactCodec.read(data),
+};
