@@ -3,15 +3,14 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { mailProperty } from './mail-model.js';
+import { modelSettings } from './model-run.js';
 import { dovecotMailWorld, otherClient } from './mail-worlds.js';
 
 // The mail model (mail-model.ts) over Dovecot: the real gateway (IMAP, SQLite state) and another
 // IMAP client changing bob's mailbox. Fewer runs than over the fake; every run works in three
 // fresh folders of its own and takes its messages out of bob's Trash again.
 
-const seed = Number(process.env.EAS_MODEL_SEED ?? 22);
-const numRuns = Number(process.env.EAS_MODEL_RUNS ?? 15);
-const exclude = (process.env.EAS_MODEL_EXCLUDE ?? '').split(',').filter(Boolean);
+const { seed, numRuns, exclude } = modelSettings(15);
 
 let gateway: RealGateway;
 let imap: ImapFlow;

@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { mailProperty } from './mail-model.js';
+import { modelSettings } from './model-run.js';
 import { fakeMailWorld } from './mail-worlds.js';
 
 // The mail model (mail-model.ts) over the in-memory backend: many runs with a fixed seed, so CI
 // sees the same sequences every time; EAS_MODEL_SEED and EAS_MODEL_RUNS explore further.
 
-const seed = Number(process.env.EAS_MODEL_SEED ?? 22);
-const numRuns = Number(process.env.EAS_MODEL_RUNS ?? 200);
-const exclude = (process.env.EAS_MODEL_EXCLUDE ?? '').split(',').filter(Boolean);
+const { seed, numRuns, exclude } = modelSettings(200);
 
 describe('mail sync model over the fake backend', () => {
   it('shows every folder as the mailbox has it at every quiet point', { timeout: 120_000 }, async () => {

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { parseItemServerId } from '../../src/model/server-id.js';
 import { el } from '../../src/wbxml/index.js';
 import { mailCodec, SimDevice, type MailItem } from '../support/sim-device.js';
 import type { MailWorld, ServerFlag } from './mail-worlds.js';
+import { modelProperty, type Harness } from './model-run.js';
 
 // Model-based test of the mail sync engine (issue 22): random sequences of changes by another
 // IMAP client and by a phone, and at every quiet point (the phone has synced each folder until
@@ -87,7 +87,7 @@ export function mailOps(exclude: OpChoice = []): fc.Arbitrary<MailOp>[] {
 }
 
 /** One world and one phone for one run. */
-export class MailHarness {
+export class MailHarness implements Harness<MailOp> {
   private serial = 0;
   private readonly ids: string[] = [];
 
@@ -214,52 +214,20 @@ export class MailHarness {
   }
 }
 
-export class MailCommand implements fc.AsyncCommand<object, MailHarness> {
-  constructor(readonly op: MailOp) {}
-  check(): boolean {
-    return true;
-  }
-  async run(_model: object, h: MailHarness): Promise<void> {
-    await h.apply(this.op);
-  }
-  toString(): string {
-    const { kind, ...args } = this.op;
-    const rest = Object.entries(args)
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(' ');
-    return rest === '' ? kind : `${kind}(${rest})`;
-  }
-}
-
-export function mailCommands(
-  choice: OpChoice,
-  maxCommands: number,
-): fc.Arbitrary<Iterable<fc.AsyncCommand<object, MailHarness>>> {
-  return fc.commands(
-    mailOps(choice).map((arb) => arb.map((op) => new MailCommand(op))),
-    { maxCommands },
+/** The mail model as a property; `world` makes a fresh world per run. */
+export function mailProperty(world: () => Promise<MailWorld>, exclude: OpChoice, maxCommands: number) {
+  return modelProperty<MailOp, MailHarness>(
+    mailOps(exclude),
+    maxCommands,
+    async (deviceId) => {
+      const w = await world();
+      try {
+        return await MailHarness.start(w, deviceId);
+      } catch (err) {
+        await w.close();
+        throw err;
+      }
+    },
+    (h) => h.world.close(),
   );
-}
-
-/**
- * The property: any sequence, then a last quiet point. `world` makes a fresh world per run;
- * a new device per run keeps runs independent.
- */
-export function mailProperty(
-  world: () => Promise<MailWorld>,
-  choice: OpChoice,
-  maxCommands: number,
-): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<object, MailHarness>>]> {
-  let run = 0;
-  const prefix = `MODEL${randomBytes(3).toString('hex').toUpperCase()}`;
-  return fc.asyncProperty(mailCommands(choice, maxCommands), async (commands) => {
-    const w = await world();
-    try {
-      const h = await MailHarness.start(w, `${prefix}${++run}`);
-      await fc.asyncModelRun(() => ({ model: {}, real: h }), commands);
-      await h.quietAndCompare();
-    } finally {
-      await w.close();
-    }
-  });
 }

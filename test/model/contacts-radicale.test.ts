@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { realGateway, type RealGateway } from '../support/real-gateway.js';
+import { ContactsHarness, contactOps, type ContactOp } from './contacts-model.js';
+import { modelProperty, modelSettings } from './model-run.js';
+
+// The contacts model (contacts-model.ts) over Radicale through the real gateway: each run in a
+// fresh address book of bob's, deleted at the end.
+
+const { seed, numRuns, exclude } = modelSettings(15);
+
+let gateway: RealGateway;
+
+beforeAll(async () => {
+  gateway = await realGateway();
+});
+
+afterAll(async () => {
+  await gateway?.close();
+});
+
+describe('contacts sync model over Radicale', () => {
+  it('shows the address book as the server has it at every quiet point', { timeout: 300_000 }, async () => {
+    await fc.assert(
+      modelProperty<ContactOp, ContactsHarness>(
+        contactOps(exclude),
+        20,
+        (deviceId) => ContactsHarness.start(gateway.app, deviceId),
+        (h) => h.close(),
+      ),
+      { seed, numRuns },
+    );
+  });
+});

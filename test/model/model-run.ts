@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+
+// What the model-based tests share: an operation is a plain record (printed when a sequence
+// fails), a harness applies it to a world and a simulated device, and every run ends with a
+// quiet point where the device's view must equal the server's.
+
+export interface Op {
+  readonly kind: string;
+}
+
+export interface Harness<O extends Op> {
+  apply(op: O): Promise<void>;
+  /** Syncs the device until nothing is pending, then compares (throws on a divergence). */
+  quietAndCompare(): Promise<void>;
+}
+
+class OpCommand<O extends Op, H extends Harness<O>> implements fc.AsyncCommand<object, H> {
+  constructor(readonly op: O) {}
+  check(): boolean {
+    return true;
+  }
+  async run(_model: object, h: H): Promise<void> {
+    await h.apply(this.op);
+  }
+  toString(): string {
+    const { kind, ...args } = this.op;
+    const rest = Object.entries(args)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    return rest === '' ? kind : `${kind}(${rest})`;
+  }
+}
+
+/**
+ * Any sequence of `ops`, then a last quiet point. `start` makes a fresh world and device per run
+ * (device ids unique within the process) and `end` removes what the run created.
+ */
+export function modelProperty<O extends Op, H extends Harness<O>>(
+  ops: fc.Arbitrary<O>[],
+  maxCommands: number,
+  start: (deviceId: string) => Promise<H>,
+  end: (h: H) => Promise<void>,
+): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<object, H>>]> {
+  let run = 0;
+  const prefix = `MODEL${randomBytes(3).toString('hex').toUpperCase()}`;
+  const commands = fc.commands(
+    ops.map((arb) => arb.map((op) => new OpCommand<O, H>(op))),
+    { maxCommands },
+  );
+  return fc.asyncProperty(commands, async (sequence) => {
+    const h = await start(`${prefix}${++run}`);
+    try {
+      await fc.asyncModelRun(() => ({ model: {}, real: h }), sequence);
+      await h.quietAndCompare();
+    } finally {
+      await end(h);
+    }
+  });
+}
+
+/** EAS_MODEL_SEED, EAS_MODEL_RUNS and EAS_MODEL_EXCLUDE (kinds to leave out, comma-separated). */
+export function modelSettings(defaultRuns: number): { seed: number; numRuns: number; exclude: string[] } {
+  return {
+    seed: Number(process.env.EAS_MODEL_SEED ?? 22),
+    numRuns: Number(process.env.EAS_MODEL_RUNS ?? defaultRuns),
+    exclude: (process.env.EAS_MODEL_EXCLUDE ?? '').split(',').filter(Boolean),
+  };
+}
