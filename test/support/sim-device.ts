@@ -195,16 +195,18 @@ export class SimDevice<Item extends object> {
   /**
    * MoveItems (MS-ASCMD 2.2.1.12): on Status 3 the device shows the message in the target folder
    * under DstMsgId, with what it showed before; on any other status it leaves it where it was.
+   * With `answerLost` the first answer never arrives and the device retries the same request.
    */
-  async moveItems(from: string, serverId: string, to: string): Promise<string> {
+  async moveItems(from: string, serverId: string, to: string, answerLost = false): Promise<string> {
     this.last = undefined;
-    const res = await this.wire.call(
-      'MoveItems',
-      el(
-        'Move:MoveItems',
-        el('Move:Move', el('Move:SrcMsgId', serverId), el('Move:SrcFldId', from), el('Move:DstFldId', to)),
-      ),
+    const request = el(
+      'Move:MoveItems',
+      el('Move:Move', el('Move:SrcMsgId', serverId), el('Move:SrcFldId', from), el('Move:DstFldId', to)),
     );
+    // A lost answer: the device changed nothing and sends the same MoveItems again.
+    if (answerLost) this.journal.push(`MoveItems ${serverId} → ${to}: answer lost`);
+    if (answerLost) await this.wire.call('MoveItems', request);
+    const res = await this.wire.call('MoveItems', request);
     if (res.status !== 200) throw new Error(`MoveItems answered HTTP ${res.status} ${res.text}`);
     const response = child(res.body!, 'Move:Response')!;
     const status = childText(response, 'Move:Status')!;
