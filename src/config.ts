@@ -15,7 +15,8 @@ export interface GatewayConfig {
   mailDomain: string;
   /** How a device's user name becomes the IMAP login: `alice`, `alice@domain`, or as typed. */
   loginFormat: 'local' | 'email' | 'as-given';
-  imap: { host: string; port: number; secure: boolean; rejectUnauthorized: boolean };
+  /** `hideDeleted`: messages marked \Deleted and not yet expunged are gone for devices. */
+  imap: { host: string; port: number; secure: boolean; rejectUnauthorized: boolean; hideDeleted: boolean };
   smtp: { host: string; port: number; secure: boolean; savesSent: boolean };
   /** CalDAV/CardDAV base URL; empty to serve mail only. */
   davUrl: string | undefined;
@@ -49,7 +50,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   bodyLimitBytes: 50 * 1024 * 1024,
   mailDomain: 'example.test',
   loginFormat: 'local',
-  imap: { host: '127.0.0.1', port: 1143, secure: false, rejectUnauthorized: true },
+  imap: { host: '127.0.0.1', port: 1143, secure: false, rejectUnauthorized: true, hideDeleted: true },
   smtp: { host: '127.0.0.1', port: 1587, secure: false, savesSent: false },
   davUrl: 'http://127.0.0.1:5232/',
   davPollSeconds: 30,
@@ -102,6 +103,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       port: r.port('EAS_IMAP_PORT', merged.imap.port),
       secure: r.bool('EAS_IMAP_TLS', merged.imap.secure),
       rejectUnauthorized: r.bool('EAS_IMAP_TLS_VERIFY', merged.imap.rejectUnauthorized),
+      hideDeleted: r.bool('EAS_IMAP_HIDE_DELETED', merged.imap.hideDeleted),
     },
     smtp: {
       host: r.str('EAS_SMTP_HOST', merged.smtp.host),

@@ -34,6 +34,7 @@ export function createBackends(config: GatewayConfig, logger?: Logger): Backends
     port: config.imap.port,
     secure: config.imap.secure,
     tls: { rejectUnauthorized: config.imap.rejectUnauthorized },
+    hideDeleted: config.imap.hideDeleted,
     logger: logger?.child({ component: 'imap' }),
   };
   // One GAL for everybody, read with its own login (shared by all users' requests).

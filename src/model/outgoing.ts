@@ -87,6 +87,8 @@ export interface PrepareOptions {
   readonly extraHeaders?: readonly string[];
   /** Replaces the body (and its Content-* fields) when set: SmartReply/SmartForward. */
   readonly replaceBody?: { readonly contentFields: readonly string[]; readonly body: Buffer };
+  /** The Message-ID when the device's message has none (a retry must send the same one). */
+  readonly messageId?: string;
 }
 
 export function prepareOutgoing(raw: Uint8Array, opts: PrepareOptions): OutgoingMessage {
@@ -102,7 +104,9 @@ export function prepareOutgoing(raw: Uint8Array, opts: PrepareOptions): Outgoing
   const kept = parsed.headers.filter((h) => !dropped.has(h.name)).map((h) => h.raw);
   const has = (name: string) => parsed.headers.some((h) => h.name === name);
   const messageId =
-    headerValue(parsed, 'message-id') ?? `<${randomBytes(12).toString('hex')}@${domainOf(opts.sender)}>`;
+    headerValue(parsed, 'message-id') ??
+    opts.messageId ??
+    `<${randomBytes(12).toString('hex')}@${domainOf(opts.sender)}>`;
   const added = [
     !has('from') && `From: ${opts.sender}`,
     !has('date') && `Date: ${opts.now.toUTCString().replace('GMT', '+0000')}`,

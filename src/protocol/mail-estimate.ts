@@ -20,6 +20,7 @@ export async function estimateMail(
   const snapshot = known && readSnapshot(known.snapshot);
   if (snapshot === undefined) return 'invalid-key';
   const s = new MailSyncState(snapshot);
+  await applyMoveNotes(ctx.state, ctx.device, collectionId, s, ctx.now().getTime());
   try {
     if ((await refresh(s, ctx.backends.mail, folderKey, filterType, ctx.now(), ctx.signal)) === 'invalid')
       return 'invalid-key';
@@ -27,6 +28,5 @@ export async function estimateMail(
     if (err instanceof BackendError && err.kind === 'not-found') return 'not-found';
     throw err;
   }
-  await applyMoveNotes(ctx.state, ctx.device, collectionId, s, ctx.now().getTime());
   return s.pendingCount;
 }

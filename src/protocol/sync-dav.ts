@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { BackendError, type DavItem, type DavItemStore } from '../backends/types.js';
 import {
   ItemDataError,
@@ -194,25 +194,54 @@ class DavIo {
       this.s.track(remembered.id, remembered);
       return answer(SyncStatus.Success, remembered.id);
     }
-    const item = this.codec.apply(data, undefined, this.applyOptions);
+    // The new item's UID, and so its resource name, follows from the device's ClientId: an Add
+    // retried after a crash between the PUT and recording the ClientId finds what the first made.
+    const derived = clientId === '' ? undefined : this.uidForClientId(clientId);
+    let first = derived;
+    const newUid = (): string => {
+      const uid = first ?? randomUUID();
+      first = undefined;
+      return uid;
+    };
+    const item = this.codec.apply(data, undefined, { ...this.applyOptions, newUid });
     const name = resourceName(item.uid, this.ref.cls.extension);
-    const version = await this.store.putItem(
-      this.ref.key,
-      name,
-      item.text,
-      { ifNoneMatch: '*' },
-      this.ctx.signal,
-    );
-    const id = this.s.added(version);
-    await this.meetingMail(undefined, item.text);
+    const made = await this.store
+      .putItem(this.ref.key, name, item.text, { ifNoneMatch: '*' }, this.ctx.signal)
+      .then(
+        (version) => ({ version, now: true }),
+        async (err: unknown) => {
+          const ours = isPrecondition(err) && derived !== undefined && item.uid === derived;
+          const there = ours ? await this.current(name) : undefined;
+          if (there === undefined) throw err;
+          this.ctx.log.info(
+            { collectionId: this.ref.collectionId, clientId },
+            'Add found stored by an earlier try',
+          );
+          return { version: { name, etag: there.etag }, now: false };
+        },
+      );
+    const id = this.s.added(made.version);
+    // At most once: after a crash the meeting mail of the first try may or may not have gone out.
+    if (made.now) await this.meetingMail(undefined, item.text);
     if (clientId !== '')
       await this.ctx.state.recordClientId(
         this.ctx.device,
         scope,
         clientId,
-        JSON.stringify({ id, ...version }),
+        JSON.stringify({ id, ...made.version }),
       );
     return answer(SyncStatus.Success, id);
+  }
+
+  /** A UUID-shaped name unique to this device, collection and ClientId (RFC 4122 layout, SHA-256). */
+  private uidForClientId(clientId: string): string {
+    const { user, deviceId } = this.ctx.device;
+    const hex = createHash('sha256')
+      .update([user, deviceId, this.ref.collectionId, clientId].join('\0'))
+      .digest('hex');
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+      '-',
+    );
   }
 
   /** Only failures are answered (MS-ASCMD 2.2.3.24). */
@@ -403,6 +432,10 @@ const TAG_OF_KIND = {
   delete: 'AirSync:Delete',
   fetch: 'AirSync:Fetch',
 } as const;
+
+function isPrecondition(err: unknown): boolean {
+  return err instanceof BackendError && err.kind === 'precondition';
+}
 
 /** The Sync Status of one item that failed, or undefined when the whole collection must fail. */
 function statusOfItemError(err: unknown): number | undefined {

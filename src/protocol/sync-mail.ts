@@ -61,6 +61,9 @@ export async function syncMailCollection(
   const store = ctx.backends.mail;
   const render = renderOptionsFor(req.options, req.collectionId, ctx);
 
+  // The device's own moves into and out of this folder first: its commands may name a message it
+  // moved here, and the server's delta must find such a message known.
+  await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
   const responses = await applyClientCommands(req, folder, s, render, ctx);
 
   const commands: WbxmlElement[] = [];
@@ -78,7 +81,6 @@ export async function syncMailCollection(
       await state.resetSyncState(device, collectionScope(req.collectionId));
       return failed(req.collectionId, SyncStatus.InvalidSyncKey);
     }
-    await applyMoveNotes(state, device, req.collectionId, s, ctx.now().getTime());
     const window = takeWindow(s, windowSize);
     const rendered = await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx);
     moreAvailable = window.moreAvailable || rendered.deferred;
@@ -427,9 +429,25 @@ async function applyDeletes(
   const inTrash = folders.find((f) => f.key === folder.key)?.role === 'trash';
   const trash = inTrash ? undefined : folders.find((f) => f.role === 'trash');
   // MS-ASCMD 2.2.3.43 DeletesAsMoves: the item goes to Deleted Items, unless this is that folder.
-  if (trash !== undefined) await store.moveMessages(folder.key, uids, trash.key, ctx.signal);
-  else await store.expungeMessages(folder.key, uids, ctx.signal);
+  let unsure: readonly number[] = uids;
+  if (trash !== undefined) {
+    const moved = await store.moveMessages(folder.key, uids, trash.key, ctx.signal);
+    unsure = uids.filter((uid) => !moved.has(uid));
+  } else {
+    await store.expungeMessages(folder.key, uids, ctx.signal);
+  }
+  // A write the server answered OK may have touched nothing: what is still here goes back to the
+  // device as an Add, so its view returns to the mailbox instead of silently parting from it.
+  const stayed =
+    unsure.length === 0
+      ? []
+      : (await store.listFlags(folder.key, UidSet.of(unsure).toString(), ctx.signal)).messages.map(
+          (m) => m.uid,
+        );
+  if (stayed.length > 0)
+    ctx.log.warn({ folder: folder.collectionId, uids: stayed }, 'Delete left messages in place');
   s.forget(uids);
+  s.putBack(stayed);
 }
 
 async function applyFetches(

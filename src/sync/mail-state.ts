@@ -29,6 +29,8 @@ export interface MailSnapshot {
   readonly echo: Readonly<Record<string, string>>;
   /** Fallback only: uid → flags the device was last given. */
   readonly flags?: Readonly<Record<string, string>>;
+  /** The last of the device's MoveItems notes this state has taken in (moved-items.ts). */
+  readonly moves?: number;
 }
 
 export function bootstrapSnapshot(): MailSnapshot {
@@ -73,6 +75,7 @@ export class MailSyncState {
   softDeletes: UidSet;
   echo: Map<number, bigint>;
   flags: Map<number, string> | undefined;
+  moves: number;
 
   constructor(s: MailSnapshot) {
     this.uidValidity = s.uidValidity;
@@ -87,6 +90,7 @@ export class MailSyncState {
     this.softDeletes = set(s.softDeletes);
     this.echo = new Map(Object.entries(s.echo).map(([uid, m]) => [Number(uid), BigInt(m)]));
     this.flags = s.flags && new Map(Object.entries(s.flags).map(([uid, f]) => [Number(uid), f]));
+    this.moves = s.moves ?? 0;
   }
 
   snapshot(): MailSnapshot {
@@ -104,6 +108,7 @@ export class MailSyncState {
       softDeletes: this.softDeletes.toString(),
       echo: Object.fromEntries([...this.echo].map(([uid, m]) => [String(uid), m.toString()])),
       ...(this.flags ? { flags: Object.fromEntries(this.flags) } : {}),
+      ...(this.moves > 0 ? { moves: this.moves } : {}),
     };
   }
 
@@ -153,11 +158,24 @@ export class MailSyncState {
     this.adds = this.adds.union(uids);
   }
 
-  /** The device put these here itself (MoveItems): never send them as Add. */
+  /** The device put these here itself (a draft it added): never send them as Add. */
   deviceHas(uids: readonly number[]): void {
     if (uids.length === 0 || !this.primed) return;
     this.adds = this.adds.minus(uids);
     this.known = this.known.union(uids);
+  }
+
+  /**
+   * The device moved this message here itself (MoveItems) and holds it as it was right after the
+   * move (`modseq`, `flags`): from now on it is a message the device knows, so a later change or
+   * expunge on the server reaches the device like any other, and what the move itself did is not
+   * echoed back as a Change.
+   */
+  movedIn(uid: number, modseq: bigint | undefined, flags: readonly string[] | undefined): void {
+    if (!this.primed) return;
+    this.deviceHas([uid]);
+    if (modseq !== undefined) this.echo.set(uid, modseq);
+    if (this.flags && flags !== undefined) this.flags.set(uid, flagsKey(flags));
   }
 
   /** Whether the message's flags moved on the server since the device was last told about it. */
@@ -275,7 +293,8 @@ function applyDelta(
     const own = s.echo.get(m.uid);
     if (own !== undefined && m.modseq !== undefined && m.modseq <= own) continue;
     if (s.known.has(m.uid)) changes.push(m.uid);
-    else if (m.uid >= s.uidNext && inWindow(m, cutoff)) adds.push(m.uid);
+    // New mail, or one the listing left out (a \Deleted mark taken back): the window decides.
+    else if (inWindow(m, cutoff)) adds.push(m.uid);
   }
   s.changes = s.changes.union(changes);
   s.adds = s.adds.union(adds);
@@ -304,7 +323,7 @@ function compareFlags(
     if (s.known.has(m.uid) || s.adds.has(m.uid)) {
       // A pending Add goes out with its flags as they are then; only known items get a Change.
       if (s.known.has(m.uid) && flags.get(m.uid) !== flagsKey(m.flags)) changes.push(m.uid);
-    } else if (m.uid >= s.uidNext && inWindow(m, cutoff)) {
+    } else if (inWindow(m, cutoff)) {
       adds.push(m.uid);
       flags.set(m.uid, flagsKey(m.flags));
     }

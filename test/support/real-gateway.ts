@@ -26,6 +26,8 @@ export async function realGateway(
     smtpPort?: number;
     davPollSeconds?: number;
     userBackends?: (base: UserBackends, credentials: Credentials) => UserBackends;
+    /** A state store to share (e.g. one PostgreSQL schema for two instances); closed by the caller. */
+    state?: StateStore;
   } = {},
 ): Promise<RealGateway> {
   const env = testEnv();
@@ -38,7 +40,7 @@ export async function realGateway(
     davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
   };
-  const state = await openStateStore(config);
+  const state = options.state ?? (await openStateStore(config));
   const created = createBackends(config);
   const extend = options.userBackends;
   const backends: Backends =
@@ -54,7 +56,7 @@ export async function realGateway(
     close: async () => {
       await app.close();
       await backends.close();
-      await state.close();
+      if (options.state === undefined) await state.close();
     },
   };
 }

@@ -28,6 +28,8 @@ export interface ImapConfig {
   readonly logger?: ImapLogger;
   /** false to ignore QRESYNC even where offered (tests of the flag-comparison fallback). */
   readonly qresync?: boolean;
+  /** Messages marked \Deleted and not yet expunged are gone for devices (default true). */
+  readonly hideDeleted?: boolean;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

@@ -35,8 +35,11 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
   /** Folder key → mailbox path, refreshed by a LIST when a key is unknown or a path went stale. */
   #paths = new Map<string, string>();
 
+  readonly #listing: messages.ListingOptions;
+
   constructor(config: ImapConfig, credentials: Credentials) {
     this.#connection = new ImapConnection(config, credentials);
+    this.#listing = { hideDeleted: config.hideDeleted !== false };
   }
 
   listFolders(signal?: AbortSignal): Promise<MailFolder[]> {
@@ -116,16 +119,15 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
     return this.#inMailbox('SEARCH', folderKey, signal, READ, async (client, path) => {
       // State first: whatever arrives after it shows up again in the next delta, never lost.
       const state = await messages.mailboxStateOf(client, path);
-      return { state, uids: await messages.searchUidsSince(client, since) };
+      return { state, uids: await messages.searchUidsSince(client, since, this.#listing) };
     });
   }
 
   changesSince(folderKey: string, modseq: bigint, signal?: AbortSignal): Promise<MailboxDelta> {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, changed: [], vanished: [] });
-    return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, READ, async (client, path) => {
-      const state = await messages.mailboxStateOf(client, path);
-      return messages.changesSince(client, path, state, modseq);
-    });
+    return this.#inMailbox('FETCH CHANGEDSINCE', folderKey, signal, READ, (client, path) =>
+      messages.changesSince(client, path, modseq, this.#listing),
+    );
   }
 
   listFlags(
@@ -136,7 +138,7 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
     if (folderKey === OUTBOX_KEY) return Promise.resolve({ state: OUTBOX_STATE, messages: [] });
     return this.#inMailbox('FETCH FLAGS', folderKey, signal, READ, async (client, path) => {
       const state = await messages.mailboxStateOf(client, path);
-      return { state, messages: await messages.listFlags(client, uids) };
+      return { state, messages: await messages.listFlags(client, uids, this.#listing) };
     });
   }
 
@@ -189,9 +191,9 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
 
   expungeMessages(folderKey: string, uids: readonly number[], signal?: AbortSignal): Promise<void> {
     if (uids.length === 0) return Promise.resolve();
-    return this.#inMailbox('EXPUNGE', folderKey, signal, WRITE, async (client) => {
-      await client.messageDelete(uids.join(','), { uid: true });
-    });
+    return this.#inMailbox('EXPUNGE', folderKey, signal, WRITE, (client) =>
+      messages.expungeMessages(client, uids),
+    );
   }
 
   appendMessage(

@@ -6,6 +6,7 @@ import {
   type MailMessage,
   type MimePart,
 } from '../../model/mail-message.js';
+import { UidSet } from '../../model/uid-set.js';
 import { BackendError, type MailboxDelta, type MailboxState, type MessageFlags } from '../types.js';
 
 // Message-level IMAP operations on a mailbox the caller has selected (under imapflow's mailbox
@@ -41,40 +42,89 @@ export async function refreshView(client: ImapFlow): Promise<void> {
   await client.noop();
 }
 
-export async function searchUidsSince(client: ImapFlow, since: Date | undefined): Promise<number[]> {
+/**
+ * Whether messages marked \Deleted but not yet expunged (the mark-then-expunge model of RFC 3501
+ * 6.4.3, still used by some clients) are gone for the device: then they are left out of every
+ * listing and a mark reads as an expunge.
+ */
+export interface ListingOptions {
+  readonly hideDeleted: boolean;
+}
+
+export async function searchUidsSince(
+  client: ImapFlow,
+  since: Date | undefined,
+  options: ListingOptions,
+): Promise<number[]> {
   await refreshView(client);
   // SEARCH SINCE compares dates only (RFC 3501 6.4.4): the window may start up to a day early.
-  const found = await client.search(since === undefined ? { all: true } : { since }, { uid: true });
+  const found = await client.search(
+    {
+      ...(since === undefined ? { all: true } : { since }),
+      ...(options.hideDeleted ? { deleted: false } : {}),
+    },
+    { uid: true },
+  );
   return (found || []).sort((a, b) => a - b);
 }
 
-/** RFC 7162 3.2.6: one UID FETCH with CHANGEDSINCE and VANISHED gives every change at once. */
+/**
+ * RFC 7162 3.2.6: one UID FETCH with CHANGEDSINCE and VANISHED gives every change at once. Expunges
+ * the server reports on its own in between (`* VANISHED` in answer to the NOOP of `mailboxStateOf`,
+ * as Cyrus does, which then leaves them out of the FETCH's VANISHED (EARLIER)) count too, so the
+ * listener is on for the whole exchange. The UID range is explicit: `1:*` ends at the highest UID
+ * that still exists, which would leave out an expunged newest message.
+ */
 export async function changesSince(
   client: ImapFlow,
   path: string,
-  state: MailboxState,
   modseq: bigint,
+  options: ListingOptions,
 ): Promise<MailboxDelta> {
   const vanished: number[] = [];
   const onExpunge = (event: { path: string; uid?: number; vanished?: boolean; earlier?: boolean }): void => {
     if (event.path === path && event.vanished && event.uid !== undefined) vanished.push(event.uid);
   };
   client.on('expunge', onExpunge);
-  let rows: FetchMessageObject[];
   try {
-    await refreshView(client);
-    rows = await client.fetchAll(
-      '1:*',
+    const state = await mailboxStateOf(client, path);
+    const rows = await client.fetchAll(
+      ALL_UIDS,
       { uid: true, flags: true, internalDate: true },
       { uid: true, changedSince: modseq },
     );
+    const changed = rows.map(flagsRow);
+    if (!options.hideDeleted) return { state, changed, vanished };
+    const marked = changed.filter(isMarkedDeleted).map((m) => m.uid);
+    return { state, changed: changed.filter((m) => !isMarkedDeleted(m)), vanished: [...vanished, ...marked] };
   } finally {
     client.off('expunge', onExpunge);
   }
-  return { state, changed: rows.map(flagsRow), vanished };
 }
 
-export async function listFlags(client: ImapFlow, uids: string | undefined): Promise<MessageFlags[]> {
+/** Every UID there can be (RFC 3501 uniqueid is a 32-bit number). */
+const ALL_UIDS = '1:4294967295';
+
+/** UIDs as an IMAP sequence set of ranges: a whole folder fits in a few bytes of command line. */
+export function uidSetOf(uids: readonly number[]): string {
+  return UidSet.of(uids).toString();
+}
+
+/**
+ * A connection that selected the mailbox earlier knows only the messages the server has told it
+ * of; a write naming a UID it has not seen yet does nothing and still answers OK (Dovecot: "No
+ * messages found"). NOOP brings such a view up to date before writing (RFC 3501 6.1.2).
+ */
+async function seeUids(client: ImapFlow, uids: readonly number[]): Promise<void> {
+  const uidNext = client.mailbox ? client.mailbox.uidNext : undefined;
+  if (uidNext === undefined || uids.some((uid) => uid >= uidNext)) await refreshView(client);
+}
+
+export async function listFlags(
+  client: ImapFlow,
+  uids: string | undefined,
+  options: ListingOptions,
+): Promise<MessageFlags[]> {
   if (uids === '') return [];
   await refreshView(client);
   const rows = await client.fetchAll(
@@ -82,7 +132,12 @@ export async function listFlags(client: ImapFlow, uids: string | undefined): Pro
     { uid: true, flags: true, internalDate: true },
     { uid: true },
   );
-  return rows.map(flagsRow);
+  const listed = rows.map(flagsRow);
+  return options.hideDeleted ? listed.filter((m) => !isMarkedDeleted(m)) : listed;
+}
+
+function isMarkedDeleted(m: MessageFlags): boolean {
+  return m.flags.includes('\\Deleted');
 }
 
 export async function fetchMessages(
@@ -92,7 +147,7 @@ export async function fetchMessages(
 ): Promise<MailMessage[]> {
   if (uids.length === 0) return [];
   const rows = await client.fetchAll(
-    uids.join(','),
+    uidSetOf(uids),
     {
       uid: true,
       flags: true,
@@ -128,7 +183,7 @@ export async function fetchBodies(
       fetch.section === undefined
         ? { uid: true, source: fetch.maxBytes === undefined ? true : partial }
         : { uid: true, bodyParts: [{ key: fetch.section, ...partial }] };
-    const rows = await client.fetchAll(uids.join(','), query, { uid: true });
+    const rows = await client.fetchAll(uidSetOf(uids), query, { uid: true });
     for (const row of rows) {
       const bytes = fetch.section === undefined ? row.source : firstBodyPart(row);
       if (bytes === undefined) continue;
@@ -146,8 +201,9 @@ export async function storeFlags(
   add: readonly string[],
   remove: readonly string[],
 ): Promise<Map<number, bigint>> {
-  const set = uids.join(',');
-  if (set === '') return new Map();
+  if (uids.length === 0) return new Map();
+  await seeUids(client, uids);
+  const set = uidSetOf(uids);
   if (add.length > 0) await client.messageFlagsAdd(set, [...add], { uid: true });
   if (remove.length > 0) await client.messageFlagsRemove(set, [...remove], { uid: true });
   const rows = await client.fetchAll(set, { uid: true, flags: true }, { uid: true });
@@ -156,14 +212,24 @@ export async function storeFlags(
   return out;
 }
 
+/** Source UID → UID in the target (COPYUID, RFC 4315); a UID missing from it was not moved. */
 export async function moveMessages(
   client: ImapFlow,
   uids: readonly number[],
   targetPath: string,
 ): Promise<Map<number, number>> {
-  const result = await client.messageMove(uids.join(','), targetPath, { uid: true });
+  if (uids.length === 0) return new Map();
+  await seeUids(client, uids);
+  const result = await client.messageMove(uidSetOf(uids), targetPath, { uid: true });
   if (result === false) throw new BackendError('permanent', `MOVE to ${targetPath} failed`);
   return new Map(result.uidMap ?? []);
+}
+
+export async function expungeMessages(client: ImapFlow, uids: readonly number[]): Promise<void> {
+  if (uids.length === 0) return;
+  await seeUids(client, uids);
+  // UID EXPUNGE (RFC 4315) where offered: only these messages go, not others marked \Deleted.
+  await client.messageDelete(uidSetOf(uids), { uid: true });
 }
 
 function flagsRow(row: FetchMessageObject): MessageFlags {

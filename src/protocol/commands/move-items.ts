@@ -1,6 +1,7 @@
-import { BackendError } from '../../backends/types.js';
+import { BackendError, type MessageFlags } from '../../backends/types.js';
 import { itemServerId, parseItemServerId } from '../../model/server-id.js';
-import { recordMoves } from '../../sync/moved-items.js';
+import { UidSet } from '../../model/uid-set.js';
+import { recordMoves, type DeviceMove } from '../../sync/moved-items.js';
 import { childText, el, elements } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -43,7 +44,13 @@ const moveItems: Command<Move[], MoveResult[]> = {
 
   async handle(moves, ctx) {
     const results: MoveResult[] = [];
-    for (const move of moves) results.push(await moveOne(move, ctx));
+    const done: DoneMove[] = [];
+    for (const move of moves) {
+      const { result, moved } = await moveOne(move, ctx);
+      results.push(result);
+      if (moved) done.push(moved);
+    }
+    await recordMoves(ctx.state, ctx.device, await withStateAfter(done, ctx), ctx.now().getTime());
     return results;
   },
 
@@ -62,8 +69,12 @@ const moveItems: Command<Move[], MoveResult[]> = {
   },
 };
 
-async function moveOne(move: Move, ctx: CommandContext): Promise<MoveResult> {
-  const fail = (status: number): MoveResult => ({ srcMsgId: move.srcMsgId, status });
+interface DoneMove extends DeviceMove {
+  readonly toKey: string;
+}
+
+async function moveOne(move: Move, ctx: CommandContext): Promise<{ result: MoveResult; moved?: DoneMove }> {
+  const fail = (status: number) => ({ result: { srcMsgId: move.srcMsgId, status } });
   const item = parseItemServerId(move.srcMsgId);
   if (item === undefined || item.collectionId !== move.srcFldId) return fail(MoveStatus.InvalidSource);
   if (move.srcFldId === move.dstFldId) return fail(MoveStatus.SameFolder);
@@ -74,23 +85,23 @@ async function moveOne(move: Move, ctx: CommandContext): Promise<MoveResult> {
   if (src?.store !== 'mail') return fail(MoveStatus.InvalidSource);
   if (dst?.store !== 'mail') return fail(MoveStatus.InvalidDestination);
   try {
-    const moved = await ctx.backends.mail.moveMessages(src.key, [item.uid], dst.key, ctx.signal);
-    const newUid = moved.get(item.uid);
+    const store = ctx.backends.mail;
+    const newUid = (await store.moveMessages(src.key, [item.uid], dst.key, ctx.signal)).get(item.uid);
     if (newUid === undefined) {
-      // MOVE of a UID that no longer exists succeeds with nothing moved (RFC 6851).
-      const still = await ctx.backends.mail.listFlags(src.key, String(item.uid), ctx.signal);
+      // RFC 6851: a MOVE of a UID that is gone succeeds with nothing moved. One that is still
+      // there was not moved at all: the device may try again.
+      const still = await store.listFlags(src.key, String(item.uid), ctx.signal);
       if (still.messages.length === 0) return fail(MoveStatus.InvalidSource);
+      ctx.log.warn({ srcMsgId: move.srcMsgId }, 'MOVE left the message where it was');
+      return fail(MoveStatus.Locked);
     }
-    await recordMoves(
-      ctx.state,
-      ctx.device,
-      [{ from: move.srcFldId, fromUid: item.uid, to: move.dstFldId, toUid: newUid }],
-      ctx.now().getTime(),
-    );
     return {
-      srcMsgId: move.srcMsgId,
-      status: MoveStatus.Success,
-      ...(newUid !== undefined ? { dstMsgId: itemServerId(move.dstFldId, newUid) } : {}),
+      result: {
+        srcMsgId: move.srcMsgId,
+        status: MoveStatus.Success,
+        dstMsgId: itemServerId(move.dstFldId, newUid),
+      },
+      moved: { from: move.srcFldId, fromUid: item.uid, to: move.dstFldId, toUid: newUid, toKey: dst.key },
     };
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
@@ -98,6 +109,33 @@ async function moveOne(move: Move, ctx: CommandContext): Promise<MoveResult> {
     if (err.kind === 'not-found') return fail(MoveStatus.InvalidDestination);
     return fail(err.kind === 'temporary' ? MoveStatus.Locked : MoveStatus.Failure);
   }
+}
+
+/**
+ * Each moved message's mod-sequence and flags in its new folder, which is how the device holds it:
+ * the target folder's next Sync then sends only what changes after the move (one FETCH per folder).
+ * Without them the move is still recorded; the device may get one needless Change.
+ */
+async function withStateAfter(moves: readonly DoneMove[], ctx: CommandContext): Promise<DeviceMove[]> {
+  const byFolder = new Map<string, DoneMove[]>();
+  for (const m of moves) byFolder.set(m.toKey, [...(byFolder.get(m.toKey) ?? []), m]);
+  const out: DeviceMove[] = [];
+  for (const [key, group] of byFolder) {
+    const uids = UidSet.of(group.flatMap((m) => (m.toUid === undefined ? [] : [m.toUid])));
+    const after = await ctx.backends.mail.listFlags(key, uids.toString(), ctx.signal).then(
+      (listed) => new Map(listed.messages.map((m) => [m.uid, m])),
+      (err: unknown) => {
+        if (!(err instanceof BackendError)) throw err;
+        ctx.log.info({ err: err.message }, 'flags after MoveItems not read');
+        return new Map<number, MessageFlags>();
+      },
+    );
+    for (const m of group) {
+      const now = m.toUid === undefined ? undefined : after.get(m.toUid);
+      out.push({ ...m, ...(now ? { after: { modseq: now.modseq, flags: now.flags } } : {}) });
+    }
+  }
+  return out;
 }
 
 export const moveItemsCommand = defineCommand({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   combineWithOriginal,
   OutgoingMessageError,
@@ -33,6 +34,16 @@ interface SendRequest {
 
 // Retries of one message (same ClientId, or Message-ID before 14.0) are found here.
 const SENT_SCOPE = 'sent-messages';
+/** Marks a ClientId whose message was about to be submitted (see `handle`). */
+const PENDING = 'pending ';
+
+/** A Message-ID unique to this device and ClientId, the same on every try. */
+function messageIdFor(ctx: CommandContext, clientId: string): string {
+  const { user, deviceId } = ctx.device;
+  const hash = createHash('sha256').update([user, deviceId, clientId].join('\0')).digest('hex');
+  const email = ctx.principal.email;
+  return `<${hash.slice(0, 32)}@${email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : 'localhost'}>`;
+}
 
 function sendCommand(kind: Kind): Command<SendRequest, undefined> {
   return {
@@ -57,16 +68,21 @@ function sendCommand(kind: Kind): Command<SendRequest, undefined> {
       if (submitter === undefined)
         throw new EasError(CommonStatus.ServerError, 'no SMTP server is configured');
       const dedupe = req.clientId ?? messageIdOf(req.mime);
-      if (
-        dedupe !== undefined &&
-        (await ctx.state.lookupClientId(ctx.device, SENT_SCOPE, dedupe)) !== undefined
-      ) {
+      const earlier =
+        dedupe === undefined ? undefined : await ctx.state.lookupClientId(ctx.device, SENT_SCOPE, dedupe);
+      if (earlier !== undefined && !earlier.startsWith(PENDING)) {
         ctx.log.info({ kind: req.kind, clientId: dedupe }, 'message already sent; the device retried');
         return undefined;
       }
       const original = req.kind === 'SendMail' ? undefined : await loadOriginal(req, ctx);
-      const prepared = prepare(req, original, ctx);
+      // The intent is recorded before the message goes out and the outcome after: a retry that
+      // finds only the intent (the gateway stopped in between) sends the message again under the
+      // same Message-ID, which recipients' mail programs take for one message.
+      const messageId = earlier?.slice(PENDING.length) ?? (req.clientId && messageIdFor(ctx, req.clientId));
+      const prepared = prepare(req, original, ctx, messageId || undefined);
       const out = { ...prepared, recipients: [...new Set([...prepared.recipients, ...req.forwardees])] };
+      if (dedupe !== undefined)
+        await ctx.state.recordClientId(ctx.device, SENT_SCOPE, dedupe, `${PENDING}${out.messageId}`);
       await submitMessage(ctx, out);
       if (dedupe !== undefined) await ctx.state.recordClientId(ctx.device, SENT_SCOPE, dedupe, out.messageId);
       if (req.saveInSent) await fileInSent(ctx, out);
@@ -159,8 +175,13 @@ async function loadOriginal(req: SendRequest, ctx: CommandContext): Promise<Orig
   };
 }
 
-function prepare(req: SendRequest, original: Original | undefined, ctx: CommandContext): OutgoingMessage {
-  const base = { sender: ctx.principal.email, now: ctx.now() };
+function prepare(
+  req: SendRequest,
+  original: Original | undefined,
+  ctx: CommandContext,
+  messageId: string | undefined,
+): OutgoingMessage {
+  const base = { sender: ctx.principal.email, now: ctx.now(), ...(messageId ? { messageId } : {}) };
   try {
     if (original === undefined) return prepareOutgoing(req.mime, base);
     // RFC 5322 3.6.4: a reply names what it answers, so every client threads it.
