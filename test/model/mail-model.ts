@@ -23,7 +23,9 @@ export type MailOp =
   | { kind: 'device sync'; folder: number }
   | { kind: 'device change'; folder: number; pick: number; field: 'read' | 'flagged' }
   | { kind: 'device delete'; folder: number; pick: number; deletesAsMoves: boolean }
-  | { kind: 'device move'; folder: number; pick: number; to: number; answerLost: boolean }
+  | { kind: 'device move'; folder: number; pick: number; to: number }
+  /** MoveItems whose answer is lost: the device sends the same request again. */
+  | { kind: 'device move retried'; folder: number; pick: number; to: number }
   | { kind: 'device retry' }
   | { kind: 'device SyncKey 0'; folder: number }
   | { kind: 'device FolderSync 0' }
@@ -73,13 +75,12 @@ export function mailOps(exclude: OpChoice = []): fc.Arbitrary<MailOp>[] {
       pick,
       deletesAsMoves: fc.boolean(),
     }),
-    'device move': fc.tuple(folder, pick, other, fc.boolean()).map(([f, p, o, answerLost]) => ({
-      kind: 'device move' as const,
-      folder: f,
-      pick: p,
-      to: to(f, o),
-      answerLost,
-    })),
+    'device move': fc
+      .tuple(folder, pick, other)
+      .map(([f, p, o]) => ({ kind: 'device move' as const, folder: f, pick: p, to: to(f, o) })),
+    'device move retried': fc
+      .tuple(folder, pick, other)
+      .map(([f, p, o]) => ({ kind: 'device move retried' as const, folder: f, pick: p, to: to(f, o) })),
     'device retry': fc.constant({ kind: 'device retry' as const }),
     'device SyncKey 0': fc.record({ kind: fc.constant('device SyncKey 0'), folder }),
     'device FolderSync 0': fc.constant({ kind: 'device FolderSync 0' as const }),
@@ -178,11 +179,17 @@ export class MailHarness implements Harness<MailOp> {
         const item = await this.deviceItem(op.folder, op.pick);
         return item === undefined ? undefined : d.delete(await this.idOf(op.folder), item, op.deletesAsMoves);
       }
-      case 'device move': {
+      case 'device move':
+      case 'device move retried': {
         const item = await this.deviceItem(op.folder, op.pick);
         return item === undefined
           ? undefined
-          : void (await d.moveItems(await this.idOf(op.folder), item, await this.idOf(op.to), op.answerLost));
+          : void (await d.moveItems(
+              await this.idOf(op.folder),
+              item,
+              await this.idOf(op.to),
+              op.kind === 'device move retried',
+            ));
       }
       case 'device retry':
         return void (await d.retryLastSync());

@@ -212,6 +212,9 @@ export class SimDevice<Item extends object> {
     const status = childText(response, 'Move:Status')!;
     const dst = childText(response, 'Move:DstMsgId');
     this.journal.push(`MoveItems ${serverId} → ${to}: Status ${status}${dst ? ` as ${dst}` : ''}`);
+    // MS-ASCMD 2.2.3.177.10: Status 1 (the source is gone, or the item was moved out already)
+    // is resolved with a FolderSync; the next Syncs must then set the view right.
+    if (status === '1') await this.folderSync();
     if (status !== '3') return status;
     const source = this.view(from);
     const item = source.items.get(serverId);
