@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { ContactsHarness, contactOps, type ContactOp } from './contacts-model.js';
-import { modelProperty, modelSettings } from './model-run.js';
+import { forgetDevice, modelProperty, modelSettings } from './model-run.js';
 
 // The contacts model (contacts-model.ts) over Radicale through the real gateway: each run in a
 // fresh address book of bob's, deleted at the end.
@@ -26,7 +26,10 @@ describe('contacts sync model over Radicale', () => {
         contactOps(exclude),
         20,
         (deviceId) => ContactsHarness.start(gateway.app, deviceId),
-        (h) => h.close(),
+        async (h) => {
+          await h.close();
+          await forgetDevice(gateway.state, h.device.wire.deviceId);
+        },
       ),
       { seed, numRuns },
     );

@@ -225,8 +225,13 @@ export class MailHarness implements Harness<MailOp> {
   }
 }
 
-/** The mail model as a property; `world` makes a fresh world per run. */
-export function mailProperty(world: () => Promise<MailWorld>, exclude: OpChoice, maxCommands: number) {
+/** The mail model as a property; `world` makes a fresh world per run, `afterRun` ends a device. */
+export function mailProperty(
+  world: () => Promise<MailWorld>,
+  exclude: OpChoice,
+  maxCommands: number,
+  afterRun: (deviceId: string) => Promise<void> = async () => undefined,
+) {
   return modelProperty<MailOp, MailHarness>(
     mailOps(exclude),
     maxCommands,
@@ -239,6 +244,9 @@ export function mailProperty(world: () => Promise<MailWorld>, exclude: OpChoice,
         throw err;
       }
     },
-    (h) => h.world.close(),
+    async (h) => {
+      await h.world.close();
+      await afterRun(h.device.wire.deviceId);
+    },
   );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import type { StateStore } from '../../src/state/types.js';
 
 // What the model-based tests share: an operation is a plain record (printed when a sequence
 // fails), a harness applies it to a world and a simulated device, and every run ends with a
@@ -66,4 +67,12 @@ export function modelSettings(defaultRuns: number): { seed: number; numRuns: num
     numRuns: Number(process.env.EAS_MODEL_RUNS ?? defaultRuns),
     exclude: (process.env.EAS_MODEL_EXCLUDE ?? '').split(',').filter(Boolean),
   };
+}
+
+/**
+ * Removes a run's device from a gateway that outlives the run: the gateway admits only so many
+ * devices per user (limits.devicesPerUser), and shrinking alone makes hundreds of runs.
+ */
+export async function forgetDevice(state: StateStore, deviceId: string): Promise<void> {
+  for (const d of await state.listDevices()) if (d.deviceId === deviceId) await state.removeDevice(d);
 }

@@ -55,7 +55,9 @@ export class SimDevice<Item extends object> {
   }
 
   async onboard(): Promise<void> {
-    await this.wire.onboard();
+    await this.wire.onboard().catch((err: unknown) => {
+      throw new Error(`provisioning failed: ${String(err)}`, { cause: err });
+    });
     await this.folderSync();
   }
 
@@ -84,6 +86,8 @@ export class SimDevice<Item extends object> {
   /** Incremental FolderSync; Status 9 (MS-ASCMD 2.2.3.177.5) starts the hierarchy over. */
   async folderSync(): Promise<void> {
     const res = await this.wire.call('FolderSync', folderSync(this.folderKey));
+    if (res.status !== 200 || res.body === undefined)
+      throw new Error(`FolderSync answered HTTP ${res.status} ${res.text}`);
     const status = childText(res.body!, 'FolderHierarchy:Status');
     if (status === '9') {
       this.journal.push('FolderSync: Status 9, starting over');
