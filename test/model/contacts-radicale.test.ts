@@ -7,7 +7,7 @@ import { forgetDevice, modelProperty, modelSettings } from './model-run.js';
 // The contacts model (contacts-model.ts) over Radicale through the real gateway: each run in a
 // fresh address book of bob's, deleted at the end.
 
-const { seed, numRuns, exclude } = modelSettings(15);
+const { seed, numRuns, exclude } = modelSettings(10);
 
 let gateway: RealGateway;
 
