@@ -7,7 +7,7 @@ import { forgetDevice, modelProperty, modelSettings } from './model-run.js';
 // The contacts model (contacts-model.ts) over Radicale through the real gateway: each run in a
 // fresh address book of bob's, deleted at the end.
 
-const { seed, numRuns, exclude } = modelSettings(10);
+const { params, exclude } = modelSettings(10);
 
 let gateway: RealGateway;
 
@@ -31,7 +31,7 @@ describe('contacts sync model over Radicale', () => {
           await forgetDevice(gateway.state, h.device.wire.deviceId);
         },
       ),
-      { seed, numRuns },
+      params,
     );
   });
 });

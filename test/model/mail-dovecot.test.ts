@@ -10,7 +10,7 @@ import { dovecotMailWorld, otherClient } from './mail-worlds.js';
 // IMAP client changing bob's mailbox. Fewer runs than over the fake; every run works in three
 // fresh folders of its own and takes its messages out of bob's Trash again.
 
-const { seed, numRuns, exclude } = modelSettings(15);
+const { params, exclude } = modelSettings(15);
 
 let gateway: RealGateway;
 let imap: ImapFlow;
@@ -34,7 +34,7 @@ describe('mail sync model over Dovecot', () => {
         20,
         (deviceId) => forgetDevice(gateway.state, deviceId),
       ),
-      { seed, numRuns },
+      params,
     );
   });
 });

@@ -60,12 +60,22 @@ export function modelProperty<O extends Op, H extends Harness<O>>(
   });
 }
 
-/** EAS_MODEL_SEED, EAS_MODEL_RUNS and EAS_MODEL_EXCLUDE (kinds to leave out, comma-separated). */
-export function modelSettings(defaultRuns: number): { seed: number; numRuns: number; exclude: string[] } {
+/**
+ * EAS_MODEL_SEED, EAS_MODEL_RUNS, EAS_MODEL_PATH (with the seed: replays one failing sequence, as
+ * the failure prints it) and EAS_MODEL_EXCLUDE (kinds to leave out, comma-separated).
+ */
+export function modelSettings(defaultRuns: number): {
+  exclude: string[];
+  params: { seed: number; numRuns: number; path?: string };
+} {
+  const path = process.env.EAS_MODEL_PATH;
   return {
-    seed: Number(process.env.EAS_MODEL_SEED ?? 22),
-    numRuns: Number(process.env.EAS_MODEL_RUNS ?? defaultRuns),
     exclude: (process.env.EAS_MODEL_EXCLUDE ?? '').split(',').filter(Boolean),
+    params: {
+      seed: Number(process.env.EAS_MODEL_SEED ?? 22),
+      numRuns: Number(process.env.EAS_MODEL_RUNS ?? defaultRuns),
+      ...(path ? { path } : {}),
+    },
   };
 }
 
