@@ -7,7 +7,7 @@ import { forgetDevice, modelProperty, modelSettings } from './model-run.js';
 // The contacts model (contacts-model.ts) over Radicale through the real gateway: each run in a
 // fresh address book of bob's, deleted at the end.
 
-const { params, exclude } = modelSettings(10);
+const { params, exclude, sequences } = modelSettings(10, 20);
 
 let gateway: RealGateway;
 
@@ -24,7 +24,7 @@ describe('contacts sync model over Radicale', () => {
     await fc.assert(
       modelProperty<ContactOp, ContactsHarness>(
         contactOps(exclude),
-        20,
+        sequences,
         (deviceId) => ContactsHarness.start(gateway.app, deviceId),
         async (h) => {
           await h.close();

@@ -10,7 +10,7 @@ import { dovecotMailWorld, otherClient } from './mail-worlds.js';
 // IMAP client changing bob's mailbox. Fewer runs than over the fake; every run works in three
 // fresh folders of its own and takes its messages out of bob's Trash again.
 
-const { params, exclude } = modelSettings(15);
+const { params, exclude, sequences } = modelSettings(15, 20);
 
 let gateway: RealGateway;
 let imap: ImapFlow;
@@ -31,7 +31,7 @@ describe('mail sync model over Dovecot', () => {
       mailProperty(
         () => dovecotMailWorld(gateway.app, imap),
         exclude,
-        20,
+        sequences,
         (deviceId) => forgetDevice(gateway.state, deviceId),
       ),
       params,

@@ -4,7 +4,7 @@ import { parseItemServerId } from '../../src/model/server-id.js';
 import { el } from '../../src/wbxml/index.js';
 import { mailCodec, SimDevice, type MailItem } from '../support/sim-device.js';
 import type { MailWorld, ServerFlag } from './mail-worlds.js';
-import { modelProperty, type Harness } from './model-run.js';
+import { modelProperty, type CommandSettings, type Harness } from './model-run.js';
 
 // Model-based test of the mail sync engine (issue 22): random sequences of changes by another
 // IMAP client and by a phone, and at every quiet point (the phone has synced each folder until
@@ -229,12 +229,12 @@ export class MailHarness implements Harness<MailOp> {
 export function mailProperty(
   world: () => Promise<MailWorld>,
   exclude: OpChoice,
-  maxCommands: number,
+  sequences: CommandSettings,
   afterRun: (deviceId: string) => Promise<void> = async () => undefined,
 ) {
   return modelProperty<MailOp, MailHarness>(
     mailOps(exclude),
-    maxCommands,
+    sequences,
     async (deviceId) => {
       const w = await world();
       try {

@@ -16,6 +16,12 @@ export interface Harness<O extends Op> {
   quietAndCompare(): Promise<void>;
 }
 
+/** How long sequences get, and fast-check's replayPath of a failure's shrunk sequence. */
+export interface CommandSettings {
+  readonly maxCommands: number;
+  readonly replayPath?: string;
+}
+
 class OpCommand<O extends Op, H extends Harness<O>> implements fc.AsyncCommand<object, H> {
   constructor(readonly op: O) {}
   check(): boolean {
@@ -39,7 +45,7 @@ class OpCommand<O extends Op, H extends Harness<O>> implements fc.AsyncCommand<o
  */
 export function modelProperty<O extends Op, H extends Harness<O>>(
   ops: fc.Arbitrary<O>[],
-  maxCommands: number,
+  sequences: CommandSettings,
   start: (deviceId: string) => Promise<H>,
   end: (h: H) => Promise<void>,
 ): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<object, H>>]> {
@@ -47,7 +53,7 @@ export function modelProperty<O extends Op, H extends Harness<O>>(
   const prefix = `MODEL${randomBytes(3).toString('hex').toUpperCase()}`;
   const commands = fc.commands(
     ops.map((arb) => arb.map((op) => new OpCommand<O, H>(op))),
-    { maxCommands },
+    sequences,
   );
   return fc.asyncProperty(commands, async (sequence) => {
     const h = await start(`${prefix}${++run}`);
@@ -61,16 +67,23 @@ export function modelProperty<O extends Op, H extends Harness<O>>(
 }
 
 /**
- * EAS_MODEL_SEED, EAS_MODEL_RUNS, EAS_MODEL_PATH (with the seed: replays one failing sequence, as
- * the failure prints it) and EAS_MODEL_EXCLUDE (kinds to leave out, comma-separated).
+ * EAS_MODEL_SEED, EAS_MODEL_RUNS, EAS_MODEL_PATH and EAS_MODEL_REPLAY_PATH (with the seed, they
+ * replay one failing sequence: `path` and `replayPath` as the failure prints them) and
+ * EAS_MODEL_EXCLUDE (kinds to leave out, comma-separated).
  */
-export function modelSettings(defaultRuns: number): {
+export function modelSettings(
+  defaultRuns: number,
+  maxCommands: number,
+): {
   exclude: string[];
+  sequences: CommandSettings;
   params: { seed: number; numRuns: number; path?: string };
 } {
   const path = process.env.EAS_MODEL_PATH;
+  const replayPath = process.env.EAS_MODEL_REPLAY_PATH;
   return {
     exclude: (process.env.EAS_MODEL_EXCLUDE ?? '').split(',').filter(Boolean),
+    sequences: { maxCommands, ...(replayPath ? { replayPath } : {}) },
     params: {
       seed: Number(process.env.EAS_MODEL_SEED ?? 22),
       numRuns: Number(process.env.EAS_MODEL_RUNS ?? defaultRuns),
