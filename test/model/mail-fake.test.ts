@@ -7,7 +7,7 @@ import { fakeMailWorld } from './mail-worlds.js';
 // The mail model (mail-model.ts) over the in-memory backend: many runs with a fixed seed, so CI
 // sees the same sequences every time; EAS_MODEL_SEED and EAS_MODEL_RUNS explore further.
 
-const settings = modelSettings(150, 30);
+const settings = modelSettings(100, 30);
 const { params, sequences } = settings;
 // Hiding \Deleted-but-not-expunged messages is the IMAP backend's work (imap.hideDeleted); the
 // fake has no such notion, so that operation runs only in the Dovecot model.
