@@ -8,6 +8,22 @@ export interface EncodeOptions {
   pages?: PageSet;
 }
 
+// Characters XML 1.0 forbids (§2.2 Char): C0 controls other than TAB, LF and CR, and U+FFFE/U+FFFF.
+// STR_I cannot hold NUL at all, and clients hand WBXML to XML layers that reject the others. Text
+// reaches the encoder from clients (echoed ids) and from mail servers (subjects, bodies), so rather
+// than throw, the encoder writes U+FFFD for each: one bad character must not lose a whole answer.
+// Ids are checked earlier, at the protocol edge (src/protocol/ids.ts); this is the last line.
+// Lone surrogates need nothing here: UTF-8 encoding already writes them as U+FFFD.
+// eslint-disable-next-line no-control-regex
+const XML_FORBIDDEN = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g;
+const REPLACEMENT = '\uFFFD';
+
+/** The text as it is written: characters XML 1.0 forbids become U+FFFD. */
+export function xmlSafeText(s: string): string {
+  XML_FORBIDDEN.lastIndex = 0;
+  return XML_FORBIDDEN.test(s) ? s.replace(XML_FORBIDDEN, REPLACEMENT) : s;
+}
+
 /**
  * Encodes a tree as ActiveSync WBXML: header 03 01 6A 00, no string table (MS-ASWBXML 2.1.1).
  * Two passes: the first measures (exactly for short text, an upper bound for long text, which
@@ -54,11 +70,8 @@ function measure(e: WbxmlElement, pages: PageSet, state: { page: number }): numb
   const children = e.children;
   if (children.length === 0) return size;
   for (const c of children) {
-    if (typeof c === 'string') {
-      // STR_I is NUL-terminated, so a NUL inside the text cannot be represented.
-      if (c.includes('\0')) throw new WbxmlEncodeError('string contains a NUL character');
-      size += 2 + utf8Bound(c);
-    } else if (c instanceof Uint8Array) size += 1 + mbLength(c.length) + c.length;
+    if (typeof c === 'string') size += 2 + utf8Bound(xmlSafeText(c));
+    else if (c instanceof Uint8Array) size += 1 + mbLength(c.length) + c.length;
     else if (isElement(c)) size += measure(c, pages, state);
     else throw new WbxmlEncodeError(`invalid node of type ${typeof c}`);
   }
@@ -82,7 +95,7 @@ function write(e: WbxmlElement, pages: PageSet, out: Buffer, pos: number, state:
   for (const c of children) {
     if (typeof c === 'string') {
       out[pos++] = STR_I;
-      pos = writeUtf8(c, out, pos);
+      pos = writeUtf8(xmlSafeText(c), out, pos);
       out[pos++] = 0;
     } else if (c instanceof Uint8Array) {
       out[pos++] = OPAQUE;

@@ -1,4 +1,5 @@
 import { childText, el } from '../../wbxml/index.js';
+import { requireId } from '../ids.js';
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
 import {
   diffHierarchy,
@@ -26,7 +27,7 @@ const folderSync: Command<{ syncKey: string }, FolderSyncResponse> = {
   parse(input) {
     const syncKey = input && childText(input, 'FolderHierarchy:SyncKey');
     if (syncKey === undefined || syncKey === '') throw new ProtocolError('FolderSync without SyncKey');
-    return { syncKey };
+    return { syncKey: requireId('SyncKey', syncKey, FolderSyncStatus.BadRequest) };
   },
 
   async handle({ syncKey }, ctx) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/eas-client.js';
 import { fakeBackends } from '../../support/fake-backends.js';
+import { XML_FORBIDDEN } from '../../support/fuzz/harness.js';
 import { testApp, type TestApp } from '../../support/test-app.js';
 
 const fixture = (name: string): string =>
@@ -62,6 +63,34 @@ describe('Autodiscover (MS-ASCMD 2.2.1.1)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<ErrorCode>600</ErrorCode>');
     expect(res.body).toMatch(reason);
+  });
+
+  it.each([
+    ['a reference beyond Unicode', '&#99999999;'],
+    ['a hex reference beyond Unicode', '&#x110000;'],
+    ['a reference to a surrogate', '&#xD800;'],
+    ['a reference to NUL', '&#0;'],
+    ['a reference to a control character', 'al&#1;ce@example.test'],
+    ['a control character in CDATA', '<![CDATA[al\u0007ice@example.test]]>'],
+  ])('answers an address with %s with 400 and error 600, never 500', async (_name, address) => {
+    const res = await post(
+      fixture('mobilesync-ios.xml').replace(
+        /<EMailAddress>[^<]*<\/EMailAddress>/,
+        `<EMailAddress>${address}</EMailAddress>`,
+      ),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('<ErrorCode>600</ErrorCode>');
+    expect(XML_FORBIDDEN.test(res.body)).toBe(false);
+  });
+
+  it('keeps characters XML forbids out of the error document that quotes the request', async () => {
+    const res = await post(
+      fixture('wrong-schema.xml').replace(/(<AcceptableResponseSchema>)/, '$1\u0001\u001b'),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('unsupported response schema');
+    expect(XML_FORBIDDEN.test(res.body)).toBe(false);
   });
 
   it('asks for credentials and refuses wrong ones', async () => {

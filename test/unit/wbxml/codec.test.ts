@@ -9,6 +9,7 @@ import {
   WbxmlEncodeError,
   childText,
   opaque,
+  xmlSafeText,
 } from '../../../src/wbxml/index.js';
 
 const hex = (s: string): Uint8Array =>
@@ -94,9 +95,27 @@ describe('WBXML codec: tokens', () => {
     expect(decodeWbxml(encodeWbxml(tree))).toEqual(tree);
   });
 
-  it('refuses to encode unknown tags and NUL characters', () => {
+  it('refuses to encode unknown tags', () => {
     expect(() => encodeWbxml({ tag: 'AirSync:Nope' as never, children: [] })).toThrow(WbxmlEncodeError);
-    expect(() => encodeWbxml(el('AirSync:SyncKey', 'a\0b'))).toThrow(WbxmlEncodeError);
+  });
+
+  it('writes U+FFFD for NUL and the other characters XML 1.0 forbids, keeping TAB, LF and CR', () => {
+    const hostile = 'a\0b\x01c\x1fd\ufffee\uffff\tf\ng\rh';
+    const expected = 'a\ufffdb\ufffdc\ufffdd\ufffde\ufffd\tf\ng\rh';
+    expect(
+      childText(
+        decodeWbxml(encodeWbxml(el('AirSync:Sync', el('AirSync:SyncKey', hostile)))),
+        'AirSync:SyncKey',
+      ),
+    ).toBe(expected);
+    // The long-text path (measured by bound, not exactly) too.
+    const long = `${'x'.repeat(40)}\0${'ü'.repeat(40)}\x02`;
+    const decoded = childText(
+      decodeWbxml(encodeWbxml(el('AirSync:Sync', el('AirSync:SyncKey', long)))),
+      'AirSync:SyncKey',
+    );
+    expect(decoded).toBe(`${'x'.repeat(40)}\ufffd${'ü'.repeat(40)}\ufffd`);
+    expect(xmlSafeText('plain')).toBe('plain');
   });
 });
 
