@@ -8,20 +8,16 @@ export interface EncodeOptions {
   pages?: PageSet;
 }
 
-// Characters XML 1.0 forbids (§2.2 Char): C0 controls other than TAB, LF and CR, and U+FFFE/U+FFFF.
-// STR_I cannot hold NUL at all, and clients hand WBXML to XML layers that reject the others. Text
-// reaches the encoder from clients (echoed ids) and from mail servers (subjects, bodies), so rather
-// than throw, the encoder writes U+FFFD for each: one bad character must not lose a whole answer.
-// Ids are checked earlier, at the protocol edge (src/protocol/ids.ts); this is the last line.
-// Lone surrogates need nothing here: UTF-8 encoding already writes them as U+FFFD.
-// eslint-disable-next-line no-control-regex
-const XML_FORBIDDEN = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g;
+// STR_I is NUL-terminated (WBXML 1.3 §5.8.4.1), so a NUL cannot be written; text reaches the
+// encoder from clients (echoed values) and from mail servers (subjects, bodies), so rather than
+// throw and lose the whole answer, each NUL is written as U+FFFD. Other control characters stay:
+// they are legitimate in some content (ESC in ISO-2022-JP MIME sent as AirSyncBase:Data), and
+// ids, where they are not, are refused at the protocol edge (src/protocol/ids.ts).
+const NUL = /\0/g;
 const REPLACEMENT = '\uFFFD';
 
-/** The text as it is written: characters XML 1.0 forbids become U+FFFD. */
-export function xmlSafeText(s: string): string {
-  XML_FORBIDDEN.lastIndex = 0;
-  return XML_FORBIDDEN.test(s) ? s.replace(XML_FORBIDDEN, REPLACEMENT) : s;
+function writable(s: string): string {
+  return s.includes('\0') ? s.replace(NUL, REPLACEMENT) : s;
 }
 
 /**
@@ -70,7 +66,7 @@ function measure(e: WbxmlElement, pages: PageSet, state: { page: number }): numb
   const children = e.children;
   if (children.length === 0) return size;
   for (const c of children) {
-    if (typeof c === 'string') size += 2 + utf8Bound(xmlSafeText(c));
+    if (typeof c === 'string') size += 2 + utf8Bound(writable(c));
     else if (c instanceof Uint8Array) size += 1 + mbLength(c.length) + c.length;
     else if (isElement(c)) size += measure(c, pages, state);
     else throw new WbxmlEncodeError(`invalid node of type ${typeof c}`);
@@ -95,7 +91,7 @@ function write(e: WbxmlElement, pages: PageSet, out: Buffer, pos: number, state:
   for (const c of children) {
     if (typeof c === 'string') {
       out[pos++] = STR_I;
-      pos = writeUtf8(xmlSafeText(c), out, pos);
+      pos = writeUtf8(writable(c), out, pos);
       out[pos++] = 0;
     } else if (c instanceof Uint8Array) {
       out[pos++] = OPAQUE;

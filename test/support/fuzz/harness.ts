@@ -3,7 +3,7 @@ import { buildApp } from '../../../src/app.js';
 import { DEFAULT_CONFIG, type GatewayConfig } from '../../../src/config.js';
 import { encodeBase64Query } from '../../../src/http/query.js';
 import { openStateStore } from '../../../src/wire.js';
-import { decodeWbxml, type WbxmlElement, type WbxmlNode } from '../../../src/wbxml/index.js';
+import { decodeWbxml, type WbxmlElement } from '../../../src/wbxml/index.js';
 import { basicAuth } from '../eas-client.js';
 import { FakeDirectory, fakeBackends } from '../fake-backends.js';
 import type { Backends } from '../../../src/backends/types.js';
@@ -39,8 +39,14 @@ export interface FuzzStats {
    * reachable through a mutated base64 query). Not a failure; counted to show it.
    */
   notImplemented: number;
-  /** Answers holding a character XML 1.0 forbids. */
+  /** Answers holding a character XML 1.0 forbids (outside message content). */
   forbiddenInAnswers: number;
+  /**
+   * Answers whose message content (AirSyncBase:Data: a body or whole MIME, e.g. a message the fuzz
+   * sent earlier) holds one. Content passes through as the mail store has it (ESC is part of
+   * ISO-2022-JP MIME); counted, not a failure.
+   */
+  forbiddenInMessageContent: number;
   /** WBXML answers the client could not decode. */
   undecodable: number;
   /** The first few problems, for the failure message. */
@@ -98,6 +104,7 @@ export async function runFuzz(options: { bodies: number; seed: number }): Promis
     serverErrors: 0,
     notImplemented: 0,
     forbiddenInAnswers: 0,
+    forbiddenInMessageContent: 0,
     undecodable: 0,
     examples: [],
     msByRequest: {},
@@ -146,9 +153,12 @@ export async function runFuzz(options: { bodies: number; seed: number }): Promis
         try {
           const doc = decodeWbxml(res.rawPayload);
           key += ` ${doc.tag}`;
-          if (hasForbidden(doc)) {
+          const where = forbiddenIn(doc);
+          if (where.includes(CONTENT)) stats.forbiddenInMessageContent++;
+          const outside = where.filter((tag) => tag !== CONTENT);
+          if (outside.length > 0) {
             stats.forbiddenInAnswers++;
-            note(`forbidden character in the ${doc.tag} answer to ${describe(req)}`);
+            note(`forbidden character in ${outside.join(', ')} of the ${doc.tag} answer to ${describe(req)}`);
           }
         } catch (e) {
           stats.undecodable++;
@@ -184,10 +194,16 @@ function describe(r: InjectRequest): string {
   return `${r.method} ${JSON.stringify(r.url).slice(0, 300)}${body}`;
 }
 
-function hasForbidden(e: WbxmlElement): boolean {
-  return e.children.some((c: WbxmlNode) =>
-    typeof c === 'string' ? XML_FORBIDDEN.test(c) : c instanceof Uint8Array ? false : hasForbidden(c),
-  );
+const CONTENT = 'AirSyncBase:Data';
+
+/** The tags of the elements whose text holds a character XML 1.0 forbids. */
+function forbiddenIn(e: WbxmlElement, found: string[] = []): string[] {
+  for (const c of e.children) {
+    if (typeof c === 'string') {
+      if (XML_FORBIDDEN.test(c)) found.push(e.tag);
+    } else if (!(c instanceof Uint8Array)) forbiddenIn(c, found);
+  }
+  return found;
 }
 
 /** One request: mostly commands with hostile ids, then raw query forms, Autodiscover, byte mutations. */

@@ -99,22 +99,21 @@ describe('WBXML codec: tokens', () => {
     expect(() => encodeWbxml({ tag: 'AirSync:Nope' as never, children: [] })).toThrow(WbxmlEncodeError);
   });
 
-  it('writes U+FFFD for NUL and the other characters XML 1.0 forbids, keeping TAB, LF and CR', () => {
-    const hostile = 'a\0b\x01c\x1fd\ufffee\uffff\tf\ng\rh';
-    const expected = 'a\ufffdb\ufffdc\ufffdd\ufffde\ufffd\tf\ng\rh';
-    expect(
-      childText(
-        decodeWbxml(encodeWbxml(el('AirSync:Sync', el('AirSync:SyncKey', hostile)))),
-        'AirSync:SyncKey',
-      ),
-    ).toBe(expected);
+  it('writes U+FFFD for NUL (STR_I cannot hold it) and keeps other control characters', () => {
+    const hostile = 'a\0b\x1b$B\tc';
+    const tree = el('AirSync:Sync', el('AirSync:SyncKey', hostile));
+    expect(childText(decodeWbxml(encodeWbxml(tree)), 'AirSync:SyncKey')).toBe('a\ufffdb\x1b$B\tc');
     // The long-text path (measured by bound, not exactly) too.
-    const long = `${'x'.repeat(40)}\0${'ü'.repeat(40)}\x02`;
+    const long = `${'x'.repeat(40)}\0${'ü'.repeat(40)}\0`;
     const decoded = childText(
       decodeWbxml(encodeWbxml(el('AirSync:Sync', el('AirSync:SyncKey', long)))),
       'AirSync:SyncKey',
     );
     expect(decoded).toBe(`${'x'.repeat(40)}\ufffd${'ü'.repeat(40)}\ufffd`);
+  });
+
+  it('makes text safe for a hand-written XML 1.0 document', () => {
+    expect(xmlSafeText('a\0b\x01c\ufffed\te\nf')).toBe('a\ufffdb\ufffdc\ufffdd\te\nf');
     expect(xmlSafeText('plain')).toBe('plain');
   });
 });
