@@ -129,6 +129,17 @@ describe('Autodiscover (MS-ASCMD 2.2.1.1)', () => {
     expect(bad.json().ErrorCode).toBe('InvalidProtocol');
   });
 
+  it.each([
+    '/autodiscover/autodiscover.json/v1.0/%E0%A4%A?Protocol=ActiveSync',
+    '/autodiscover/autodiscover.json/v1.0/a%00b?Protocol=ActiveSync',
+    '/autodiscover/autodiscover.json?Email=%&Protocol=%FF',
+  ])('answers the odd JSON request %s without a 5xx or a character XML forbids', async (url) => {
+    const res = await t.app.inject({ url, headers: { host: 'mail.example.test' } });
+    expect(res.statusCode).toBeGreaterThanOrEqual(200);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(XML_FORBIDDEN.test(res.body)).toBe(false);
+  });
+
   it('uses the configured public URL behind a proxy', async () => {
     await t.close();
     t = await testApp(fakeBackends(), { publicUrl: 'https://eas.example.test/' });
