@@ -175,9 +175,9 @@ function parseBase64Query(value: string): EasQuery {
   return { cmd, user, deviceId, deviceType, protocolVersion, policyKey, locale, params, options };
 }
 
-/** Device ids in the base64 form may be raw bytes (a GUID); printable ones stay text, others become hex. */
+/** Device ids in the base64 form may be raw bytes (a GUID): visible ASCII without comma stays text, others become hex. */
 function deviceIdText(b: Buffer): string {
-  const printable = b.every((c) => c >= 0x21 && c <= 0x7e);
+  const printable = b.every((c) => c >= 0x21 && c <= 0x7e && c !== 0x2c);
   return printable ? b.toString('latin1') : b.toString('hex').toUpperCase();
 }
 

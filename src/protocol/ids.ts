@@ -31,7 +31,8 @@ const GRAMMARS = {
   SyncKey: opaque(64),
   /** Visible ASCII without comma; the base64 query's binary ids arrive as hex. */
   DeviceId: /^[\x21-\x2b\x2d-\x7e]{1,64}$/,
-  DeviceType: /^[\x21-\x2b\x2d-\x7e]{1,64}$/,
+  /** Only stored and shown, never a key: any printable text, as devices name themselves. */
+  DeviceType: opaque(64),
   /** MS-ASHTTP 2.2.1.1.1.2.1: the command name, letters only. */
   Cmd: /^[A-Za-z]{1,32}$/,
   /** Not an id, but a name a folder is created with: printable, MS-ASCMD 2.2.3.50 caps it at 256. */

@@ -29,6 +29,8 @@ describe('id grammars', () => {
     ['DeviceId', 'ApplF17XYZ', true],
     ['DeviceId', 'a,b', false],
     ['DeviceId', 'a b', false],
+    ['DeviceType', 'Galaxy S21', true],
+    ['DeviceType', 'a\u0085', false],
     ['Cmd', 'Sync', true],
     ['Cmd', 'Sync\n', false],
   ] as const)('%s %j → %s', (kind, value, ok) => {
