@@ -137,9 +137,12 @@ export async function runFuzz(options: { bodies: number; seed: number }): Promis
       const req = generate(p, known, device.policyKey);
       const t0 = performance.now();
       const res = await app.inject(req);
+      const cmd = /Cmd=(\w+)/.exec(req.url)?.[1] ?? '';
       const what = req.url.startsWith('/autodiscover')
         ? 'Autodiscover'
-        : (/Cmd=(\w+)/.exec(req.url)?.[1] ?? 'other query');
+        : COMMAND_NAMES.includes(cmd)
+          ? cmd
+          : 'other query';
       stats.msByRequest[what] = (stats.msByRequest[what] ?? 0) + performance.now() - t0;
       stats.bodies++;
       const type = String(res.headers['content-type'] ?? '');
@@ -335,6 +338,11 @@ function hostileQuery(p: Pick, k: KnownIds, version: string, policyKey: string):
 const MOBILESYNC = 'http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006';
 const OUTLOOK = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a';
 
+/** Every UTF-8 byte percent-encoded; unlike encodeURIComponent, a lone surrogate does not throw. */
+function percentEncoded(s: string): string {
+  return [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+}
+
 function autodiscover(p: Pick): InjectRequest {
   if (p.chance(0.3)) {
     const email = p.one([
@@ -352,7 +360,7 @@ function autodiscover(p: Pick): InjectRequest {
       : new URLSearchParams({ Email: email, Protocol: protocol }).toString();
     const path = p.chance(0.5)
       ? '/autodiscover/autodiscover.json'
-      : `/autodiscover/autodiscover.json/v1.0/${raw ? email : encodeURIComponent(email)}`;
+      : `/autodiscover/autodiscover.json/v1.0/${raw ? email : percentEncoded(email)}`;
     return { method: 'GET', url: `${path}?${q}`, headers: {} };
   }
   const email = p.one([
