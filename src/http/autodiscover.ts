@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Log, Principal } from '../protocol/context.js';
+import { isValidId } from '../protocol/ids.js';
+import { xmlSafeText } from '../wbxml/index.js';
 import { ACTIVESYNC_PATH, authenticateOrReply } from './activesync.js';
 import type { Authenticator } from './auth.js';
 
@@ -22,8 +24,19 @@ export interface AutodiscoverRequest {
   schema: ResponseSchema;
 }
 
+/**
+ * `unsupported`: a readable request this server does not serve (Exchange's ErrorCode 600 with
+ * 200). `malformed`: the document itself is broken (a character reference to no character, an
+ * address with control characters): 400, with the same error document.
+ */
 export class AutodiscoverError extends Error {
   override readonly name = 'AutodiscoverError';
+  constructor(
+    message: string,
+    readonly kind: 'unsupported' | 'malformed' = 'unsupported',
+  ) {
+    super(message);
+  }
 }
 
 /** Reads the request document; prefixes and whitespace do not matter, CDATA and entities do. */
@@ -31,11 +44,13 @@ export function parseAutodiscoverRequest(body: string): AutodiscoverRequest {
   if (!/<(?:\w+:)?Autodiscover[\s>]/.test(body)) throw new AutodiscoverError('not an Autodiscover request');
   const email = elementText(body, 'EMailAddress');
   if (!email) throw new AutodiscoverError('the request has no EMailAddress');
+  if (!isValidId('User', email))
+    throw new AutodiscoverError('the EMailAddress is not an address', 'malformed');
   const schema = elementText(body, 'AcceptableResponseSchema') ?? '';
   if (schema === MOBILESYNC_RESPONSE) return { email, schema: 'mobilesync' };
   if (schema.startsWith('http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/'))
     return { email, schema: 'outlook' };
-  throw new AutodiscoverError(`unsupported response schema "${schema}"`);
+  throw new AutodiscoverError(`unsupported response schema "${schema.slice(0, 200)}"`);
 }
 
 function elementText(xml: string, name: string): string | undefined {
@@ -48,12 +63,27 @@ function elementText(xml: string, name: string): string | undefined {
 const ENTITY: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const unescape = (s: string): string =>
   s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, e: string) =>
-    e[0] === '#'
-      ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1)))
-      : (ENTITY[e] ?? whole),
+    e[0] === '#' ? characterReference(e) : (ENTITY[e] ?? whole),
   );
+
+// XML 1.0 §4.1 (WFC: Legal Character): a reference must name a character XML allows, so
+// `&#99999999;`, `&#xD800;` or `&#0;` make the document malformed (never a RangeError).
+function characterReference(e: string): string {
+  const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1));
+  const legal =
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff);
+  if (!legal) throw new AutodiscoverError('a character reference names no legal XML character', 'malformed');
+  return String.fromCodePoint(cp);
+}
+
+// Also drops what XML forbids, so an error message quoting the request stays well-formed.
 const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  xmlSafeText(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface AutodiscoverAnswer {
   email: string;
@@ -142,8 +172,8 @@ export async function autodiscoverRoutes(app: FastifyInstance, options: Autodisc
     done(null, body),
   );
 
-  const sendXml = (reply: FastifyReply, xml: string): FastifyReply =>
-    reply.code(200).type('text/xml; charset=utf-8').send(xml);
+  const sendXml = (reply: FastifyReply, xml: string, status = 200): FastifyReply =>
+    reply.code(status).type('text/xml; charset=utf-8').send(xml);
 
   for (const path of XML_PATHS) {
     app.post(path, async (request, reply) => {
@@ -156,7 +186,7 @@ export async function autodiscoverRoutes(app: FastifyInstance, options: Autodisc
       } catch (e) {
         if (!(e instanceof AutodiscoverError)) throw e;
         log.warn({ reason: e.message }, 'autodiscover request refused');
-        return sendXml(reply, renderErrorResponse(e.message));
+        return sendXml(reply, renderErrorResponse(e.message), e.kind === 'malformed' ? 400 : 200);
       }
       const answer = answerFor(principal, req.email, `${options.publicBase(request)}${ACTIVESYNC_PATH}`);
       log.info({ schema: req.schema, user: principal.id }, 'autodiscover');

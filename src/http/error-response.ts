@@ -1,5 +1,6 @@
 import { BackendError } from '../backends/types.js';
 import type { CommandSpec } from '../protocol/command.js';
+import { SendStatus } from '../protocol/mail-submission.js';
 import { CommonStatus, EasError, ProtocolError } from '../protocol/status.js';
 import type { ProtocolVersion } from '../protocol/version.js';
 import { atLeast } from '../protocol/version.js';
@@ -34,6 +35,19 @@ const HTTP_FOR_COMMON_STATUS: Readonly<Record<number, number>> = {
   [CommonStatus.CommandNotSupported]: 501,
   [CommonStatus.MaximumDevicesReached]: 403,
   [CommonStatus.VersionNotSupported]: 400,
+  // The client's own mistakes (a malformed or unknown id, a bad body) are 400, not 500: a 12.x
+  // client that sent a bad id learns nothing from a server error and would retry it.
+  [CommonStatus.InvalidContent]: 400,
+  [CommonStatus.InvalidWBXML]: 400,
+  [CommonStatus.InvalidXML]: 400,
+  [CommonStatus.InvalidDateTime]: 400,
+  [CommonStatus.InvalidCombinationOfIDs]: 400,
+  [CommonStatus.InvalidIDs]: 400,
+  [CommonStatus.InvalidMIME]: 400,
+  [CommonStatus.DeviceIdMissingOrInvalid]: 400,
+  [CommonStatus.DeviceTypeMissingOrInvalid]: 400,
+  [CommonStatus.ItemNotFound]: 400,
+  [SendStatus.MessageHasNoRecipient]: 400,
 };
 
 const RETRY_LATER = { 'Retry-After': '30' };
@@ -49,7 +63,10 @@ export function answerForError(
     if (PROVISIONING.has(error.status) && (version === undefined || !atLeast(version, '14.1'))) {
       return { httpStatus: 449, reason: error.message };
     }
-    if (version !== undefined && atLeast(version, '14.0') && spec !== undefined && error.status >= 100) {
+    // Below 100 a status is the command's own (MS-ASCMD 2.2.3.177.x: Sync 4, Ping 4, …), which
+    // every version reads from the body; common statuses (≥ 100) arrived with 14.0.
+    const inBody = error.status < 100 || (version !== undefined && atLeast(version, '14.0'));
+    if (inBody && spec !== undefined) {
       return {
         httpStatus: 200,
         body: el(spec.root, el(spec.statusTag, error.status)),

@@ -1,3 +1,4 @@
+import { isValidId, type IdKind } from '../protocol/ids.js';
 import {
   parseProtocolVersion,
   versionByte,
@@ -50,6 +51,10 @@ const COMMAND_CODES: Readonly<Record<number, string>> = {
   23: 'Find',
 };
 
+// The names a plain query may carry: the base64 table's, plus 12.x's GetHierarchy. Anything
+// else is not an EAS command at all (400); a real one this server lacks is the HTTP layer's 501.
+const COMMAND_NAMES = new Set([...Object.values(COMMAND_CODES), 'GetHierarchy']);
+
 // MS-ASHTTP 2.2.1.1.1.1.3 Command Parameters.
 const PARAMETER_TAGS: Readonly<Record<number, string>> = {
   0: 'AttachmentName',
@@ -61,7 +66,26 @@ const PARAMETER_TAGS: Readonly<Record<number, string>> = {
   8: 'User',
 };
 
-const MAX_ID_LENGTH = 64;
+// The grammar each parameter's value keeps (src/protocol/ids.ts); a value that breaks it is a
+// 400, and the message names the parameter, never the value (it may hold control characters).
+const PARAMETER_KINDS: Readonly<Record<string, IdKind>> = {
+  Cmd: 'Cmd',
+  User: 'User',
+  DeviceId: 'DeviceId',
+  DeviceType: 'DeviceType',
+  AttachmentName: 'FileReference',
+  CollectionId: 'CollectionId',
+  ItemId: 'ServerId',
+  LongId: 'LongId',
+  Occurrence: 'InstanceId',
+};
+// Parameters this server does not read (SaveInSent, AcceptMultiPart, …) keep the widest grammar.
+const OTHER_PARAMETER: IdKind = 'LongId';
+
+function checkParameter(name: string, value: string): void {
+  if (!isValidId(PARAMETER_KINDS[name] ?? OTHER_PARAMETER, value))
+    throw new QueryError(`invalid value of query parameter ${name.replace(/[^A-Za-z]/g, '?').slice(0, 32)}`);
+}
 
 /**
  * Decodes the request query: plain (`Cmd=…&User=…&DeviceId=…&DeviceType=…`, MS-ASHTTP
@@ -80,8 +104,8 @@ function parsePlainQuery(q: URLSearchParams): EasQuery {
   const cmd = required(params, 'Cmd');
   const deviceId = required(params, 'DeviceId');
   const deviceType = required(params, 'DeviceType');
-  checkId('DeviceId', deviceId);
-  checkId('DeviceType', deviceType);
+  for (const [name, value] of Object.entries(params)) checkParameter(name, value);
+  if (!COMMAND_NAMES.has(cmd)) throw new QueryError('Cmd names no ActiveSync command');
   const { Cmd: _c, User, DeviceId: _d, DeviceType: _t, ...rest } = params;
   return { cmd, user: User, deviceId, deviceType, params: rest };
 }
@@ -92,12 +116,15 @@ function required(params: Record<string, string>, name: string): string {
   return v;
 }
 
-function checkId(name: string, value: string): void {
-  if (value.length > MAX_ID_LENGTH) throw new QueryError(`${name} longer than ${MAX_ID_LENGTH} characters`);
-}
-
 function parseBase64Query(value: string): EasQuery {
-  const bytes = Buffer.from(decodeURIComponent(value), 'base64');
+  let text: string;
+  try {
+    text = decodeURIComponent(value);
+  } catch {
+    throw new QueryError('malformed percent-encoding in the base64 query');
+  }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new QueryError('the query is neither plain nor base64');
+  const bytes = Buffer.from(text, 'base64');
   let pos = 0;
   const byte = (what: string): number => {
     if (pos >= bytes.length) throw new QueryError(`base64 query ends before ${what}`);
@@ -125,8 +152,8 @@ function parseBase64Query(value: string): EasQuery {
   const deviceType = take(byte('device type length'), 'device type').toString('utf8');
   if (deviceId === '') throw new QueryError('missing device id');
   if (deviceType === '') throw new QueryError('missing device type');
-  checkId('DeviceId', deviceId);
-  checkId('DeviceType', deviceType);
+  checkParameter('DeviceId', deviceId);
+  checkParameter('DeviceType', deviceType);
 
   const params: Record<string, string> = {};
   let options: number | undefined;
@@ -137,16 +164,20 @@ function parseBase64Query(value: string): EasQuery {
     const name = PARAMETER_TAGS[tag];
     if (name === undefined) throw new QueryError(`unknown command parameter tag ${tag}`);
     if (name === 'Options') options = data[0] ?? 0;
-    else if (name === 'User') user = data.toString('utf8');
-    else params[name] = data.toString('utf8');
+    else {
+      const text = data.toString('utf8');
+      checkParameter(name, text);
+      if (name === 'User') user = text;
+      else params[name] = text;
+    }
   }
   if (options !== undefined && (options & 0x01) !== 0) params.SaveInSent = 'T';
   return { cmd, user, deviceId, deviceType, protocolVersion, policyKey, locale, params, options };
 }
 
-/** Device ids in the base64 form may be raw bytes (a GUID); printable ones stay text, others become hex. */
+/** Device ids in the base64 form may be raw bytes (a GUID): visible ASCII without comma stays text, others become hex. */
 function deviceIdText(b: Buffer): string {
-  const printable = b.every((c) => c >= 0x21 && c <= 0x7e);
+  const printable = b.every((c) => c >= 0x21 && c <= 0x7e && c !== 0x2c);
   return printable ? b.toString('latin1') : b.toString('hex').toUpperCase();
 }
 

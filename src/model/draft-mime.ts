@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { childText, child, type WbxmlElement } from '../wbxml/index.js';
+import addressparser from 'nodemailer/lib/addressparser';
+import { encode as base64, wrap } from 'nodemailer/lib/base64';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { childText, child, xmlSafeText, type TagRef, type WbxmlElement } from '../wbxml/index.js';
 
 // MS-ASEMAIL 3.1.5.3 (16.0+): a client saves a draft as an Email Add in the Drafts folder with
 // To/Cc/Bcc, Subject, Importance and a Body. IMAP stores messages, so the draft becomes a MIME
@@ -20,14 +23,19 @@ export interface DraftFields {
 export function draftFieldsOf(data: WbxmlElement): DraftFields {
   const body = child(data, 'AirSyncBase:Body');
   const importance = childText(data, 'Email:Importance');
+  // Free text the device reads back when it syncs the draft: characters XML forbids are replaced.
+  const field = (tag: TagRef): string | undefined => {
+    const v = childText(data, tag);
+    return v === undefined ? undefined : xmlSafeText(v);
+  };
   return {
-    to: childText(data, 'Email:To'),
-    cc: childText(data, 'Email:Cc'),
-    bcc: childText(data, 'Email2:Bcc'),
-    subject: childText(data, 'Email:Subject'),
+    to: field('Email:To'),
+    cc: field('Email:Cc'),
+    bcc: field('Email2:Bcc'),
+    subject: field('Email:Subject'),
     ...(importance !== undefined && /^[012]$/.test(importance) ? { importance: Number(importance) } : {}),
     bodyType: body ? Number(childText(body, 'AirSyncBase:Type') ?? 1) : 1,
-    body: body ? (childText(body, 'AirSyncBase:Data') ?? '') : '',
+    body: body ? xmlSafeText(childText(body, 'AirSyncBase:Data') ?? '') : '',
   };
 }
 
@@ -65,49 +73,42 @@ export function mergeDraft(existing: DraftFields, data: WbxmlElement): DraftFiel
 
 const IMPORTANCE_HEADER = ['low', 'normal', 'high'] as const;
 
+/**
+ * The draft as RFC 5322, headers written by nodemailer's composer and addresses read by its
+ * address parser, so no text of the device ends up in a header it did not belong to: line breaks
+ * in a field are unfolded (RFC 5322 2.2.3) before parsing, display names become RFC 2047 words,
+ * and each address list is written by the composer, not pasted. The body is base64 UTF-8.
+ */
 export function draftToMime(draft: DraftFields, from: string, now: Date): Uint8Array {
-  const headers = [
-    `From: ${from}`,
-    draft.to && `To: ${encodeAddresses(draft.to)}`,
-    draft.cc && `Cc: ${encodeAddresses(draft.cc)}`,
-    draft.bcc && `Bcc: ${encodeAddresses(draft.bcc)}`,
-    `Subject: ${encodeHeader(draft.subject ?? '')}`,
-    `Date: ${now.toUTCString().replace('GMT', '+0000')}`,
-    `Message-ID: <${randomBytes(12).toString('hex')}@eas-gateway.draft>`,
-    draft.importance !== undefined && draft.importance !== 1
-      ? `Importance: ${IMPORTANCE_HEADER[draft.importance]}`
-      : undefined,
-    'MIME-Version: 1.0',
-    `Content-Type: ${draft.bodyType === 2 ? 'text/html' : 'text/plain'}; charset=utf-8`,
-    'Content-Transfer-Encoding: base64',
-  ].filter((h): h is string => typeof h === 'string' && h !== '');
-  const body = Buffer.from(draft.body, 'utf8').toString('base64').replace(/.{76}/g, '$&\r\n');
-  return Buffer.from(`${headers.join('\r\n')}\r\n\r\n${body}\r\n`, 'utf8');
+  const node = new MailComposer({
+    from,
+    to: addresses(draft.to),
+    cc: addresses(draft.cc),
+    bcc: addresses(draft.bcc),
+    subject: unfold(draft.subject ?? ''),
+    date: now,
+    messageId: `<${randomBytes(12).toString('hex')}@eas-gateway.draft>`,
+    ...(draft.importance !== undefined && draft.importance !== 1
+      ? { headers: { Importance: IMPORTANCE_HEADER[draft.importance] ?? 'normal' } }
+      : {}),
+    ...(draft.bodyType === 2 ? { html: draft.body } : { text: draft.body }),
+    // Also makes RFC 2047 words B-encoded, as before.
+    textEncoding: 'base64',
+  }).compile();
+  // A draft keeps its Bcc (the device shows it when the draft is opened again); sending strips it.
+  node.keepBcc = true;
+  // The composer picks 7bit for ASCII text; the body below is always base64, so say so.
+  node.setHeader('Content-Transfer-Encoding', 'base64');
+  // buildHeaders is the composer's synchronous half; the single text part's body is its base64.
+  return Buffer.from(`${node.buildHeaders()}\r\n\r\n${wrap(base64(draft.body), 76)}\r\n`, 'utf8');
 }
 
-/** Encodes only display names: an encoded word may not stand for an address (RFC 2047 5). */
-function encodeAddresses(list: string): string {
-  const items = list.match(/(?:"[^"]*"|[^,;])+/g) ?? [];
-  return items
-    .map((item) => {
-      const m = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(item);
-      if (!m) return item.trim();
-      const name = (m[1] ?? '').trim();
-      if (name === '') return `<${m[2]}>`;
-      return `${isAscii(name) ? `"${name.replace(/"/g, '')}"` : encodeHeader(name)} <${m[2]}>`;
-    })
-    .filter((a) => a !== '')
-    .join(', ');
+function unfold(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ');
 }
 
-function isAscii(value: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /^[\x00-\x7f]*$/.test(value);
-}
-
-/** RFC 2047 B-encoding for a header value with non-ASCII text; ASCII passes unchanged. */
-function encodeHeader(value: string): string {
-  const clean = value.replace(/[\r\n]+/g, ' ');
-  if (isAscii(clean)) return clean;
-  return `=?UTF-8?B?${Buffer.from(clean, 'utf8').toString('base64')}?=`;
+function addresses(list: string | undefined): addressparser.Address[] | undefined {
+  if (list === undefined || list.trim() === '') return undefined;
+  // Devices separate with ';' as Outlook does; the parser reads ',' (and ';' only in groups).
+  return addressparser(unfold(list).replace(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/g, ','), { flatten: true });
 }

@@ -1,6 +1,8 @@
 import { child, childText, elements, type TagRef, type WbxmlElement } from '../wbxml/index.js';
 import { DEFAULT_ITEM_OPTIONS, optionalInt, parseItemOptions, type ItemOptions } from './sync-options.js';
+import { optionalId, requireId, type IdKind } from './ids.js';
 import { ProtocolError } from './status.js';
+import { SyncStatus } from './sync-collection.js';
 
 // MS-ASCMD 2.2.1.21 Sync request, read into plain values. Empty and partial requests (12.1+) are
 // completed from the device's previous request by the command, not here.
@@ -61,6 +63,8 @@ function parseCollection(c: WbxmlElement): SyncCollectionRequest {
   const collectionId = childText(c, 'AirSync:CollectionId');
   if (!syncKey) throw new ProtocolError('Sync Collection without SyncKey');
   if (!collectionId) throw new ProtocolError('Sync Collection without CollectionId');
+  requireId('SyncKey', syncKey, SyncStatus.ProtocolError);
+  requireId('CollectionId', collectionId, SyncStatus.ProtocolError);
   const getChanges = child(c, 'AirSync:GetChanges');
   const optionsList = elements(c, 'AirSync:Options');
   const commands = child(c, 'AirSync:Commands');
@@ -81,19 +85,29 @@ function parseCollection(c: WbxmlElement): SyncCollectionRequest {
 
 function parseCommand(node: WbxmlElement['children'][number]): ClientCommand[] {
   if (typeof node !== 'object' || node instanceof Uint8Array) return [];
-  const serverId = childText(node, 'AirSync:ServerId') ?? '';
+  // MS-ASCMD 2.2.3.177.17 Status 4: a request that does not keep the specification (an Add
+  // without its ClientId, an id that breaks its grammar) is a protocol error.
+  const id = (kind: IdKind, tag: TagRef): string =>
+    requireId(kind, childText(node, tag) ?? '', SyncStatus.ProtocolError);
   const data = child(node, 'AirSync:ApplicationData');
   switch (node.tag) {
     case 'AirSync:Add':
-      return [{ kind: 'add', clientId: childText(node, 'AirSync:ClientId') ?? '', data }];
+      return [{ kind: 'add', clientId: id('ClientId', 'AirSync:ClientId'), data }];
     case 'AirSync:Change':
-      return [{ kind: 'change', serverId, data: withInstanceId(node, data) }];
+      return [
+        { kind: 'change', serverId: id('ServerId', 'AirSync:ServerId'), data: withInstanceId(node, data) },
+      ];
     case 'AirSync:Delete': {
-      const instanceId = childText(node, 'AirSyncBase:InstanceId');
+      const serverId = id('ServerId', 'AirSync:ServerId');
+      const instanceId = optionalId(
+        'InstanceId',
+        childText(node, 'AirSyncBase:InstanceId'),
+        SyncStatus.ProtocolError,
+      );
       return [{ kind: 'delete', serverId, ...(instanceId !== undefined ? { instanceId } : {}) }];
     }
     case 'AirSync:Fetch':
-      return [{ kind: 'fetch', serverId }];
+      return [{ kind: 'fetch', serverId: id('ServerId', 'AirSync:ServerId') }];
     default:
       throw new ProtocolError(`unexpected ${node.tag} in Sync Commands`);
   }

@@ -8,6 +8,18 @@ export interface EncodeOptions {
   pages?: PageSet;
 }
 
+// STR_I is NUL-terminated (WBXML 1.3 §5.8.4.1), so a NUL cannot be written; text reaches the
+// encoder from clients (echoed values) and from mail servers (subjects, bodies), so rather than
+// throw and lose the whole answer, each NUL is written as U+FFFD. Other control characters stay:
+// they are legitimate in some content (ESC in ISO-2022-JP MIME sent as AirSyncBase:Data), and
+// ids, where they are not, are refused at the protocol edge (src/protocol/ids.ts).
+const NUL = /\0/g;
+const REPLACEMENT = '\uFFFD';
+
+function writable(s: string): string {
+  return s.includes('\0') ? s.replace(NUL, REPLACEMENT) : s;
+}
+
 /**
  * Encodes a tree as ActiveSync WBXML: header 03 01 6A 00, no string table (MS-ASWBXML 2.1.1).
  * Two passes: the first measures (exactly for short text, an upper bound for long text, which
@@ -54,11 +66,8 @@ function measure(e: WbxmlElement, pages: PageSet, state: { page: number }): numb
   const children = e.children;
   if (children.length === 0) return size;
   for (const c of children) {
-    if (typeof c === 'string') {
-      // STR_I is NUL-terminated, so a NUL inside the text cannot be represented.
-      if (c.includes('\0')) throw new WbxmlEncodeError('string contains a NUL character');
-      size += 2 + utf8Bound(c);
-    } else if (c instanceof Uint8Array) size += 1 + mbLength(c.length) + c.length;
+    if (typeof c === 'string') size += 2 + utf8Bound(writable(c));
+    else if (c instanceof Uint8Array) size += 1 + mbLength(c.length) + c.length;
     else if (isElement(c)) size += measure(c, pages, state);
     else throw new WbxmlEncodeError(`invalid node of type ${typeof c}`);
   }
@@ -82,7 +91,7 @@ function write(e: WbxmlElement, pages: PageSet, out: Buffer, pos: number, state:
   for (const c of children) {
     if (typeof c === 'string') {
       out[pos++] = STR_I;
-      pos = writeUtf8(c, out, pos);
+      pos = writeUtf8(writable(c), out, pos);
       out[pos++] = 0;
     } else if (c instanceof Uint8Array) {
       out[pos++] = OPAQUE;

@@ -1,6 +1,6 @@
 export { decodeWbxml, DEFAULT_DECODE_LIMITS, type DecodeLimits, type DecodeOptions } from './decode.js';
 export { encodeWbxml } from './encode.js';
-export { toXml, fromXml } from './xml.js';
+export { toXml, fromXml, xmlSafeText } from './xml.js';
 export { WbxmlDecodeError, WbxmlEncodeError } from './errors.js';
 export {
   el,

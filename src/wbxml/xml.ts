@@ -297,3 +297,13 @@ function decodeEntities(s: string, base: number, fail: (m: string, at: number) =
 function fromBase64(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'base64'));
 }
+
+// Characters XML 1.0 forbids (§2.2 Char): C0 controls other than TAB, LF and CR, U+FFFE, U+FFFF.
+// eslint-disable-next-line no-control-regex
+const XML_FORBIDDEN = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g;
+
+/** Text for an XML 1.0 document written by hand (Autodiscover): forbidden characters become U+FFFD. */
+export function xmlSafeText(s: string): string {
+  XML_FORBIDDEN.lastIndex = 0;
+  return XML_FORBIDDEN.test(s) ? s.replace(XML_FORBIDDEN, '\uFFFD') : s;
+}

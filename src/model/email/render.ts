@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { BodyFetch, FetchedBodies, MailMessage, MimePart } from '../mail-message.js';
-import { el, type WbxmlElement } from '../../wbxml/index.js';
+import { el, xmlSafeText, type WbxmlElement } from '../../wbxml/index.js';
 import { renderAttachments } from './attachments.js';
 import { bodyFetches, planBody, readPart, renderBody, type BodyPlan } from './body.js';
 import { conversationId, conversationIndex } from './conversation.js';
@@ -157,8 +157,10 @@ function senderIfDifferent(msg: MailMessage): string | undefined {
   return from.includes(sender.address.toLowerCase()) ? undefined : formatAddress(sender);
 }
 
+// Header text comes from any sender (an RFC 2047 word may decode to \x01): characters XML 1.0
+// forbids become U+FFFD here, where clients' XML layers would reject the whole answer (issue 16).
 function field(tag: Parameters<typeof el>[0], value: string | undefined): WbxmlElement | undefined {
-  return value === undefined ? undefined : el(tag, value);
+  return value === undefined ? undefined : el(tag, xmlSafeText(value));
 }
 
 function body(

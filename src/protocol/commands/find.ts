@@ -1,6 +1,7 @@
 import { BackendError } from '../../backends/types.js';
 import { displayTo } from '../../model/email/headers.js';
 import { child, childText, el, elements, type TagRef, type WbxmlElement } from '../../wbxml/index.js';
+import { isValidId } from '../ids.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { parsePicture, searchGal, type PictureRequest } from '../search-gal.js';
@@ -72,6 +73,8 @@ const find: Command<FindRequest, FindResult> = {
     }
     const ids = query ? textsOf(query, 'AirSync:CollectionId') : [];
     if (ids.length > 1) return refused(FindStatus.InvalidRequest, 'more than one CollectionId');
+    if (!ids.every((id) => isValidId('CollectionId', id)))
+      return refused(FindStatus.InvalidRequest, 'a CollectionId breaks its grammar');
     return {
       kind: 'mailbox',
       range,

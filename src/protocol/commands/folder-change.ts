@@ -11,6 +11,7 @@ import {
 } from '../../sync/hierarchy.js';
 import { commitHierarchy, loadHierarchy } from '../../sync/hierarchy-state.js';
 import { childText, el, type TagRef, type WbxmlElement } from '../../wbxml/index.js';
+import { requireId, type IdKind } from '../ids.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { ProtocolError } from '../status.js';
@@ -78,10 +79,19 @@ function requireFields<K extends string>(
           .map((t) => t.split(':')[1])
           .join(', ')}`,
       );
-    out[key] = v;
+    const kind = ID_KIND[tag];
+    out[key] = kind === undefined ? v : requireId(kind, v, Status.BadRequest);
   }
   return out;
 }
+
+// MS-ASCMD 2.2.3.177.3/.4/.6 Status 10 "incorrectly formatted request" for an id that breaks its grammar.
+const ID_KIND: Partial<Record<TagRef, IdKind>> = {
+  'FolderHierarchy:SyncKey': 'SyncKey',
+  'FolderHierarchy:ServerId': 'CollectionId',
+  'FolderHierarchy:ParentId': 'CollectionId',
+  'FolderHierarchy:DisplayName': 'DisplayName',
+};
 
 /** Maps a backend refusal to a status; anything else propagates (→ ServerError or HTTP 503). */
 function statusOfBackendError(e: unknown, notFound: Status): Status {

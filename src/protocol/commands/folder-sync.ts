@@ -1,4 +1,5 @@
 import { childText, el } from '../../wbxml/index.js';
+import { requireId } from '../ids.js';
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
 import {
   DAV_FOLDER_COUNT_CACHE,
@@ -28,7 +29,7 @@ const folderSync: Command<{ syncKey: string }, FolderSyncResponse> = {
   parse(input) {
     const syncKey = input && childText(input, 'FolderHierarchy:SyncKey');
     if (syncKey === undefined || syncKey === '') throw new ProtocolError('FolderSync without SyncKey');
-    return { syncKey };
+    return { syncKey: requireId('SyncKey', syncKey, FolderSyncStatus.BadRequest) };
   },
 
   async handle({ syncKey }, ctx) {

@@ -1,5 +1,6 @@
 import { INITIAL_SYNC_KEY } from '../../model/sync-key.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../wbxml/index.js';
+import { requireId } from '../ids.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
@@ -62,9 +63,14 @@ function parseCollection(c: WbxmlElement): EstimateRequest {
   if (!collectionId) throw new ProtocolError('GetItemEstimate Collection without CollectionId');
   // 12.x puts FilterType directly in the Collection; 14.0+ in AirSync Options.
   const options = parseItemOptions(elements(c, 'AirSync:Options'));
+  // MS-ASCMD 2.2.3.177.6: an id that breaks its grammar names no collection (2), no sync key (4).
   return {
-    collectionId,
-    syncKey: childText(c, 'AirSync:SyncKey') ?? INITIAL_SYNC_KEY,
+    collectionId: requireId('CollectionId', collectionId, EstimateStatus.InvalidCollection),
+    syncKey: requireId(
+      'SyncKey',
+      childText(c, 'AirSync:SyncKey') ?? INITIAL_SYNC_KEY,
+      EstimateStatus.InvalidSyncKey,
+    ),
     filterType: optionalInt(c, 'AirSync:FilterType') ?? options.filterType,
   };
 }

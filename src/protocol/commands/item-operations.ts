@@ -2,6 +2,7 @@ import { BackendError } from '../../backends/types.js';
 import { parseItemServerId } from '../../model/server-id.js';
 import { renderEmailItems } from '../../sync/mail-items.js';
 import { child, childText, el, isElement, type WbxmlElement } from '../../wbxml/index.js';
+import { optionalId, type IdKind } from '../ids.js';
 import { itemOfLongId } from '../search-mailbox.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -53,18 +54,22 @@ const itemOperations: Command<Operation[], WbxmlElement[]> = {
   },
 };
 
+// MS-ASCMD 2.2.3.177.8 Status 2: an id that breaks its grammar is a protocol violation.
+const id = (kind: IdKind, value: string | undefined): string | undefined =>
+  optionalId(kind, value, OpStatus.ProtocolError);
+
 function parseOperation(e: WbxmlElement): Operation {
   if (e.tag === 'ItemOperations:EmptyFolderContents') {
     const options = child(e, 'ItemOperations:Options');
     return {
       kind: 'empty-folder',
-      collectionId: childText(e, 'AirSync:CollectionId') ?? '',
+      collectionId: id('CollectionId', childText(e, 'AirSync:CollectionId') ?? '')!,
       deleteSubFolders:
         options !== undefined && child(options, 'ItemOperations:DeleteSubFolders') !== undefined,
     };
   }
   if (e.tag !== 'ItemOperations:Fetch') throw new ProtocolError(`ItemOperations ${e.tag} is not supported`);
-  const fileReference = childText(e, 'AirSyncBase:FileReference');
+  const fileReference = id('FileReference', childText(e, 'AirSyncBase:FileReference'));
   const options = child(e, 'ItemOperations:Options');
   if (fileReference !== undefined) {
     const range = options && childText(options, 'ItemOperations:Range');
@@ -75,11 +80,11 @@ function parseOperation(e: WbxmlElement): Operation {
     };
   }
   // MS-ASCMD 2.2.3.98.2: a Search result is fetched by its LongId alone.
-  const longId = childText(e, 'Search:LongId');
+  const longId = id('LongId', childText(e, 'Search:LongId'));
   const found = longId === undefined ? undefined : itemOfLongId(longId);
   if (found !== undefined) return { kind: 'fetch-item', ...found, options: options ? [options] : [] };
-  const collectionId = childText(e, 'AirSync:CollectionId');
-  const serverId = childText(e, 'AirSync:ServerId');
+  const collectionId = id('CollectionId', childText(e, 'AirSync:CollectionId'));
+  const serverId = id('ServerId', childText(e, 'AirSync:ServerId'));
   if (collectionId === undefined || serverId === undefined) {
     // Document library links are not offered by this server.
     return {

@@ -12,6 +12,7 @@ import { readDavSnapshot } from '../../sync/dav-state.js';
 import { byKey } from '../../sync/hierarchy.js';
 import { collectionScope, loadKnown } from '../../sync/sync-state.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../wbxml/index.js';
+import { optionalId, requireId } from '../ids.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resourceName } from '../dav-class.js';
@@ -91,7 +92,11 @@ function parseRequest(r: WbxmlElement): ResponseRequest {
   // search:LongId (a Search result) is not offered: our Search results carry ServerIds.
   if (requestId === undefined || collectionId === undefined)
     throw new ProtocolError('MeetingResponse Request needs CollectionId and RequestId');
-  const instanceId = childText(r, 'MeetingResponse:InstanceId');
+  // MS-ASCMD 2.2.3.177.9 Status 2: an id that breaks its grammar names no meeting request.
+  const invalid = MeetingResponseStatus.InvalidMeetingRequest;
+  requireId('ServerId', requestId, invalid); // a RequestId is the ServerId of the invitation
+  requireId('CollectionId', collectionId, invalid);
+  const instanceId = optionalId('InstanceId', childText(r, 'MeetingResponse:InstanceId'), invalid);
   const send = child(r, 'MeetingResponse:SendResponse');
   const body = send && child(send, 'AirSyncBase:Body');
   const start = send && childText(send, 'MeetingResponse:ProposedStartTime');

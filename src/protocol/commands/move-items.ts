@@ -5,6 +5,7 @@ import { childText, el, elements } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
+import { isValidId, printableId } from '../ids.js';
 import { ProtocolError } from '../status.js';
 
 // MS-ASCMD 2.2.1.12 MoveItems: IMAP MOVE (RFC 6851), the new ServerId from COPYUID (RFC 4315).
@@ -23,6 +24,8 @@ interface Move {
   readonly srcMsgId: string;
   readonly srcFldId: string;
   readonly dstFldId: string;
+  /** Set when an id breaks its grammar (src/protocol/ids.ts): the item's answer, without acting. */
+  readonly invalid?: typeof MoveStatus.InvalidSource | typeof MoveStatus.InvalidDestination;
 }
 
 interface MoveResult {
@@ -34,11 +37,20 @@ interface MoveResult {
 const moveItems: Command<Move[], MoveResult[]> = {
   parse(input) {
     if (input === undefined || input.tag !== 'Move:MoveItems') throw new ProtocolError('MoveItems expected');
-    return elements(input, 'Move:Move').map((m) => ({
-      srcMsgId: childText(m, 'Move:SrcMsgId') ?? '',
-      srcFldId: childText(m, 'Move:SrcFldId') ?? '',
-      dstFldId: childText(m, 'Move:DstFldId') ?? '',
-    }));
+    return elements(input, 'Move:Move').map((m) => {
+      const move = {
+        srcMsgId: childText(m, 'Move:SrcMsgId') ?? '',
+        srcFldId: childText(m, 'Move:SrcFldId') ?? '',
+        dstFldId: childText(m, 'Move:DstFldId') ?? '',
+      };
+      // MS-ASCMD 2.2.3.177.10: Status 1 for a bad source id, 2 for a bad destination. The
+      // answer echoes SrcMsgId, so a bad one is echoed without what makes it bad.
+      if (!isValidId('ServerId', move.srcMsgId) || !isValidId('CollectionId', move.srcFldId))
+        return { ...move, srcMsgId: printableId(move.srcMsgId), invalid: MoveStatus.InvalidSource };
+      if (!isValidId('CollectionId', move.dstFldId))
+        return { ...move, invalid: MoveStatus.InvalidDestination };
+      return move;
+    });
   },
 
   async handle(moves, ctx) {
@@ -70,6 +82,7 @@ const moveItems: Command<Move[], MoveResult[]> = {
 
 async function moveOne(move: Move, ctx: CommandContext): Promise<{ result: MoveResult; moved?: DeviceMove }> {
   const fail = (status: number) => ({ result: { srcMsgId: move.srcMsgId, status } });
+  if (move.invalid !== undefined) return fail(move.invalid);
   const item = parseItemServerId(move.srcMsgId);
   if (item === undefined || item.collectionId !== move.srcFldId) return fail(MoveStatus.InvalidSource);
   if (move.srcFldId === move.dstFldId) return fail(MoveStatus.SameFolder);

@@ -4,6 +4,7 @@ import { waitForChanges, watchedFolders } from '../change-wait.js';
 import { defineCommand, type Command } from '../command.js';
 import { resolveCollection, type Collection } from '../mail-collection.js';
 import { estimateCollection } from '../collection-estimate.js';
+import { requireId } from '../ids.js';
 import { ProtocolError } from '../status.js';
 import type { CommandContext } from '../context.js';
 import { DAV_FOLDER_COUNT_CACHE } from '../../sync/hierarchy.js';
@@ -58,7 +59,8 @@ const ping: Command<PingRequest, PingResponse> = {
       heartbeat: optionalInt(input, 'Ping:HeartbeatInterval'),
       folders: folders
         ? elements(folders, 'Ping:Folder').map((f) => ({
-            id: childText(f, 'Ping:Id') ?? '',
+            // MS-ASCMD 2.2.3.177.13 Status 4: a folder id that breaks its grammar is a syntax error.
+            id: requireId('CollectionId', childText(f, 'Ping:Id') ?? '', PingStatus.SyntaxError),
             cls: childText(f, 'Ping:Class') ?? '',
           }))
         : undefined,

@@ -1,4 +1,5 @@
 import { child, childText, el, type WbxmlElement } from '../../wbxml/index.js';
+import { printableId } from '../ids.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { parseDeviceInformation, type DeviceInformationFields } from '../device-information.js';
@@ -54,7 +55,8 @@ const provision: Command<ProvisionRequest, ProvisionResponse> = {
     const policy = child(child(input, 'Provision:Policies') ?? input, 'Provision:Policy');
     if (policy === undefined)
       throw new ProtocolError('Provision request has neither Policies nor RemoteWipe');
-    const policyType = childText(policy, 'Provision:PolicyType') ?? '';
+    // Echoed with Status 3 when unknown: only its printable part (src/protocol/ids.ts).
+    const policyType = printableId(childText(policy, 'Provision:PolicyType') ?? '');
     const deviceInformation = parseDeviceInformation(input);
     const policyKey = childText(policy, 'Provision:PolicyKey');
     if (policyKey === undefined) return { kind: 'download', policyType, deviceInformation };

@@ -9,6 +9,7 @@ import { parseEasDate } from '../eas-datetime.js';
 import { availabilityOf, type Availability } from '../free-busy.js';
 import { RecipientLookup, type Candidate } from '../recipients.js';
 import { parsePicture, PictureBudget, type PictureRequest } from '../search-gal.js';
+import { isValidId } from '../ids.js';
 import { ProtocolError } from '../status.js';
 import { optionalInt } from '../sync-options.js';
 import { atLeast } from '../version.js';
@@ -123,7 +124,9 @@ function parseRequest(input: WbxmlElement, ctx: CommandContext): Parsed {
     .map((e) => childTextOf(e).trim())
     .filter((t) => t !== '');
   if (to.length === 0 || to.length > MAX_TO) return { ok: false, reason: `${to.length} To elements` };
-  if (to.some((t) => t.length > 256)) return { ok: false, reason: 'a To longer than 256 characters' };
+  // A To is echoed in the answer (MS-ASCMD 2.2.3.175.x): one with control characters is no address.
+  if (!to.every((t) => isValidId('User', t)))
+    return { ok: false, reason: 'a To longer than 256 characters or not printable' };
   const options = child(input, 'ResolveRecipients:Options');
   if (options === undefined)
     return {

@@ -1,5 +1,6 @@
 import { BackendError, type BackendErrorKind } from '../../backends/types.js';
 import { child, childText, el, isElement, type WbxmlElement } from '../../wbxml/index.js';
+import { isValidId } from '../ids.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { parseEasDate } from '../eas-datetime.js';
@@ -166,6 +167,8 @@ function parseMailboxQuery(query: WbxmlElement): Omit<MailboxCriteria, 'deepTrav
   const parts: QueryParts = { collectionIds: [], classes: [], words: [] };
   const problem = collect(query, parts);
   if (problem !== undefined) return problem === 'malformed' ? undefined : problem;
+  // A folder id that breaks its grammar makes the query malformed (Status 2), not a folder search.
+  if (!parts.collectionIds.every((id) => isValidId('CollectionId', id))) return undefined;
   return {
     collectionIds: parts.collectionIds,
     classes: parts.classes,

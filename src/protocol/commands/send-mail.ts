@@ -9,6 +9,7 @@ import {
 import { parseItemServerId } from '../../model/server-id.js';
 import { renderEmailItems } from '../../sync/mail-items.js';
 import { child, childText, elements, opaque, type WbxmlElement } from '../../wbxml/index.js';
+import { optionalId } from '../ids.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
@@ -105,12 +106,17 @@ function parseComposeMail(kind: Kind, input: WbxmlElement): SendRequest {
   return {
     kind,
     mime,
-    clientId: childText(input, 'ComposeMail:ClientId'),
+    // MS-ASCMD 2.2.2 common status 106 (InvalidIDs); 12.x clients get HTTP 400.
+    clientId: optionalId('ClientId', childText(input, 'ComposeMail:ClientId'), CommonStatus.InvalidIDs),
     saveInSent: child(input, 'ComposeMail:SaveInSentItems') !== undefined,
     replaceMime: child(input, 'ComposeMail:ReplaceMime') !== undefined,
     source: source && {
-      folderId: childText(source, 'ComposeMail:FolderId'),
-      itemId: childText(source, 'ComposeMail:ItemId'),
+      folderId: optionalId(
+        'CollectionId',
+        childText(source, 'ComposeMail:FolderId'),
+        CommonStatus.InvalidIDs,
+      ),
+      itemId: optionalId('ServerId', childText(source, 'ComposeMail:ItemId'), CommonStatus.InvalidIDs),
     },
     forwardees: forwardeesOf(input),
   };

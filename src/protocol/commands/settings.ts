@@ -1,6 +1,6 @@
 import { BackendError } from '../../backends/types.js';
 import type { OofMessage, OofSettings, OofState } from '../../model/oof.js';
-import { child, childText, el, elements, type WbxmlElement } from '../../wbxml/index.js';
+import { child, childText, el, elements, xmlSafeText, type WbxmlElement } from '../../wbxml/index.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { parseDeviceInformation, type DeviceInformationFields } from '../device-information.js';
@@ -133,7 +133,8 @@ function parseOofSet(set: WbxmlElement): OofSettings {
     const audience = AUDIENCES.find(([tag]) => child(m, tag) !== undefined)?.[1];
     if (audience === undefined) continue;
     const html = childText(m, 'Settings:BodyType')?.toUpperCase() === 'HTML';
-    const reply = childText(m, 'Settings:ReplyMessage') ?? '';
+    // Free text the device reads back later: characters XML forbids are replaced, not stored.
+    const reply = xmlSafeText(childText(m, 'Settings:ReplyMessage') ?? '');
     out[audience] = {
       enabled: childText(m, 'Settings:Enabled') === '1',
       text: html ? htmlToText(reply) : reply,

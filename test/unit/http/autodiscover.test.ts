@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/eas-client.js';
 import { fakeBackends } from '../../support/fake-backends.js';
+import { XML_FORBIDDEN } from '../../support/fuzz/harness.js';
 import { testApp, type TestApp } from '../../support/test-app.js';
 
 const fixture = (name: string): string =>
@@ -64,6 +65,34 @@ describe('Autodiscover (MS-ASCMD 2.2.1.1)', () => {
     expect(res.body).toMatch(reason);
   });
 
+  it.each([
+    ['a reference beyond Unicode', '&#99999999;'],
+    ['a hex reference beyond Unicode', '&#x110000;'],
+    ['a reference to a surrogate', '&#xD800;'],
+    ['a reference to NUL', '&#0;'],
+    ['a reference to a control character', 'al&#1;ce@example.test'],
+    ['a control character in CDATA', '<![CDATA[al\u0007ice@example.test]]>'],
+  ])('answers an address with %s with 400 and error 600, never 500', async (_name, address) => {
+    const res = await post(
+      fixture('mobilesync-ios.xml').replace(
+        /<EMailAddress>[^<]*<\/EMailAddress>/,
+        `<EMailAddress>${address}</EMailAddress>`,
+      ),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('<ErrorCode>600</ErrorCode>');
+    expect(XML_FORBIDDEN.test(res.body)).toBe(false);
+  });
+
+  it('keeps characters XML forbids out of the error document that quotes the request', async () => {
+    const res = await post(
+      fixture('wrong-schema.xml').replace(/(<AcceptableResponseSchema>)/, '$1\u0001\u001b'),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('unsupported response schema');
+    expect(XML_FORBIDDEN.test(res.body)).toBe(false);
+  });
+
   it('asks for credentials and refuses wrong ones', async () => {
     const none = await post(fixture('mobilesync-ios.xml'), undefined, {});
     expect(none.statusCode).toBe(401);
@@ -98,6 +127,17 @@ describe('Autodiscover (MS-ASCMD 2.2.1.1)', () => {
     const bad = await t.app.inject({ url: '/autodiscover/autodiscover.json?Email=a@b&Protocol=EWS' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().ErrorCode).toBe('InvalidProtocol');
+  });
+
+  it.each([
+    '/autodiscover/autodiscover.json/v1.0/%E0%A4%A?Protocol=ActiveSync',
+    '/autodiscover/autodiscover.json/v1.0/a%00b?Protocol=ActiveSync',
+    '/autodiscover/autodiscover.json?Email=%&Protocol=%FF',
+  ])('answers the odd JSON request %s without a 5xx or a character XML forbids', async (url) => {
+    const res = await t.app.inject({ url, headers: { host: 'mail.example.test' } });
+    expect(res.statusCode).toBeGreaterThanOrEqual(200);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(XML_FORBIDDEN.test(res.body)).toBe(false);
   });
 
   it('uses the configured public URL behind a proxy', async () => {

@@ -99,7 +99,8 @@ describe('HTTP surface (MS-ASHTTP)', () => {
   });
 
   it.each([
-    ['unknown command', { cmd: 'Teleport' }, 501],
+    ['a name that is no EAS command', { cmd: 'Teleport' }, 400],
+    ['an EAS command this server lacks', { cmd: 'ValidateCert' }, 501],
     ['missing DeviceId', { cmd: 'FolderSync', query: 'Cmd=FolderSync&User=alice&DeviceType=T' }, 400],
     ['unsupported version', { cmd: 'FolderSync', version: '2.5' }, 400],
     ['malformed WBXML', { cmd: 'FolderSync', rawBody: Buffer.from([3, 1, 0x6a, 0, 0x45, 0x99]) }, 400],

@@ -9,6 +9,7 @@ import {
   WbxmlEncodeError,
   childText,
   opaque,
+  xmlSafeText,
 } from '../../../src/wbxml/index.js';
 
 const hex = (s: string): Uint8Array =>
@@ -94,9 +95,26 @@ describe('WBXML codec: tokens', () => {
     expect(decodeWbxml(encodeWbxml(tree))).toEqual(tree);
   });
 
-  it('refuses to encode unknown tags and NUL characters', () => {
+  it('refuses to encode unknown tags', () => {
     expect(() => encodeWbxml({ tag: 'AirSync:Nope' as never, children: [] })).toThrow(WbxmlEncodeError);
-    expect(() => encodeWbxml(el('AirSync:SyncKey', 'a\0b'))).toThrow(WbxmlEncodeError);
+  });
+
+  it('writes U+FFFD for NUL (STR_I cannot hold it) and keeps other control characters', () => {
+    const hostile = 'a\0b\x1b$B\tc';
+    const tree = el('AirSync:Sync', el('AirSync:SyncKey', hostile));
+    expect(childText(decodeWbxml(encodeWbxml(tree)), 'AirSync:SyncKey')).toBe('a\ufffdb\x1b$B\tc');
+    // The long-text path (measured by bound, not exactly) too.
+    const long = `${'x'.repeat(40)}\0${'ü'.repeat(40)}\0`;
+    const decoded = childText(
+      decodeWbxml(encodeWbxml(el('AirSync:Sync', el('AirSync:SyncKey', long)))),
+      'AirSync:SyncKey',
+    );
+    expect(decoded).toBe(`${'x'.repeat(40)}\ufffd${'ü'.repeat(40)}\ufffd`);
+  });
+
+  it('makes text safe for a hand-written XML 1.0 document', () => {
+    expect(xmlSafeText('a\0b\x01c\ufffed\te\nf')).toBe('a\ufffdb\ufffdc\ufffdd\te\nf');
+    expect(xmlSafeText('plain')).toBe('plain');
   });
 });
 
