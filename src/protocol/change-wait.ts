@@ -78,6 +78,8 @@ export async function waitForChanges(
         if (!settled) finish({ kind: 'ended' });
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
+      // An abort while markWaiting was pending (it waits for the device's lock) fired no event.
+      if (ctx.signal.aborted) onAbort();
       if (feed !== undefined && folders.mail.length > 0) unwatch = feed.watch(folders.mail, suspect);
       else if (folders.mail.length > 0)
         timers.push(setInterval(() => folders.mail.forEach(suspect), POLL_WITHOUT_FEED_MS));
