@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
+import { prng } from '../support/fuzz/corpus.js';
+import { imapAs } from '../support/mail-sync.js';
 import { testEnv } from '../support/test-env.js';
 import { GatewayProcess } from './gateway-process.js';
 import { SoakDevice, type Clock } from './soak-device.js';
@@ -22,6 +24,19 @@ export interface SoakOptions {
   readonly log?: (line: string) => void;
 }
 
+/** The counts that must all be zero, as the soak starts them. */
+export const NO_DIVERGENCE = {
+  lost: 0,
+  phantom: 0,
+  duplicated: 0,
+  mismatched: 0,
+  doubleSent: 0,
+  neverSent: 0,
+  status5xxOutsideFaults: 0,
+  status401: 0,
+  devicesGaveUp: 0,
+} as const;
+
 export interface SoakReport {
   requests: number;
   faultsInjected: Record<string, number>;
@@ -29,17 +44,7 @@ export interface SoakReport {
   serverChanges: number;
   sent: number;
   /** The counts that must all be zero. */
-  divergence: {
-    lost: number;
-    phantom: number;
-    duplicated: number;
-    mismatched: number;
-    doubleSent: number;
-    neverSent: number;
-    status5xxOutsideFaults: number;
-    status401: number;
-    devicesGaveUp: number;
-  };
+  divergence: { -readonly [K in keyof typeof NO_DIVERGENCE]: number };
   /** Details of the first divergences, for a failure message. */
   examples: string[];
 }
@@ -50,20 +55,13 @@ const GRACE_MS = 10_000;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
-  const random = mulberry32(options.seed);
+  const random = prng(options.seed);
   const env = testEnv();
   const tag = `soak-${randomBytes(3).toString('hex')}`;
   const folderNames = [`${tag}-a`, `${tag}-b`];
   const imap = new Map<string, ImapFlow>();
   for (const user of USERS) {
-    const client = new ImapFlow({
-      host: env.host,
-      port: env.imapPort,
-      secure: false,
-      auth: { user, pass: 'password' },
-      logger: false,
-    });
-    await client.connect();
+    const client = await imapAs(user);
     for (const name of folderNames) await client.mailboxCreate(name);
     imap.set(user, client);
   }
@@ -126,17 +124,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     kills: 0,
     serverChanges: 0,
     sent: 0,
-    divergence: {
-      lost: 0,
-      phantom: 0,
-      duplicated: 0,
-      mismatched: 0,
-      doubleSent: 0,
-      neverSent: 0,
-      status5xxOutsideFaults: 0,
-      status401: 0,
-      devicesGaveUp: 0,
-    },
+    divergence: { ...NO_DIVERGENCE },
     examples: [],
   };
 
@@ -408,18 +396,6 @@ function soakMessage(subject: string): Buffer {
     `From: Soak <soak@example.test>\r\nTo: someone@example.test\r\nSubject: ${subject}\r\n` +
       `Message-ID: <${randomBytes(8).toString('hex')}@example.test>\r\nContent-Type: text/plain\r\n\r\n${subject}\r\n`,
   );
-}
-
-/** A small seeded generator: the same seed gives the same choices (timings still vary). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function sleep(ms: number): Promise<void> {
