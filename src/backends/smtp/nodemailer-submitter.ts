@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import {
@@ -30,6 +31,11 @@ export class NodemailerSubmitter implements MailSubmitter {
   async submit(message: Uint8Array, envelope: SmtpEnvelope, signal?: AbortSignal): Promise<SubmitOutcome> {
     signal?.throwIfAborted();
     const timeout = this.config.timeoutMs ?? 30_000;
+    // The server's bytes after nodemailer read the message to its end: the only reply that can
+    // come then is the one to the message itself (RFC 5321 4.1.1.4), so a failure after some of it
+    // arrived means the server had the whole message. Seen on our own socket, which nodemailer
+    // connects (and upgrades to TLS) itself.
+    const socket = new Socket();
     const transport = nodemailer.createTransport({
       host: this.config.host,
       port: this.config.port,
@@ -39,17 +45,17 @@ export class NodemailerSubmitter implements MailSubmitter {
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
+      getSocket: (_options, callback) => callback(null, { socket }),
     });
-    // Whether nodemailer read the message to its end, i.e. handed all of it to the socket after the
-    // server's 354: a failure before that cannot have delivered anything.
-    let written = false;
-    const raw = Readable.from([Buffer.from(message)]).on('end', () => (written = true));
+    let readAtEnd: number | undefined;
+    const raw = Readable.from([Buffer.from(message)]).on('end', () => (readAtEnd = socket.bytesRead));
     try {
       await transport.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw });
       return 'accepted';
     } catch (err) {
       const kind = kindOfSmtpError(err);
-      if (written && kind === 'temporary' && replyCodeOf(err) === undefined) return 'unconfirmed';
+      const answered = readAtEnd !== undefined && socket.bytesRead > readAtEnd;
+      if (answered && kind === 'temporary' && replyCodeOf(err) === undefined) return 'unconfirmed';
       throw new BackendError(kind, `SMTP: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
       });
