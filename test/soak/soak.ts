@@ -134,7 +134,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const d of devices) if (!(await d.folderSync())) throw new Error(`${d.deviceId}: no FolderSync`);
     await Promise.all([
       ...devices.map((d) => drive(d, random, running)),
-      mutate(imap, folderNames, random, running, () => report.serverChanges++),
+      mutate(imap, tag, folderNames, random, running, () => report.serverChanges++),
       injectFaults(proxies, random, running, {
         begin: () => activeFaults++,
         end: () => {
@@ -159,6 +159,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const p of Object.values(proxies)) await p.close();
     for (const [, client] of imap) {
       for (const name of folderNames) await client.mailboxDelete(name).catch(() => undefined);
+      // What the phones deleted (DeletesAsMoves) and sent (SaveInSentItems) leaves with the run,
+      // so other suites do not find these folders growing.
+      await removeTagged(client, tag);
       await client.logout().catch(() => undefined);
     }
     await database?.drop();
@@ -195,6 +198,7 @@ async function drive(d: SoakDevice, random: () => number, running: () => boolean
 /** Another mail client of the same users, straight to IMAP (no faults). */
 async function mutate(
   imap: ReadonlyMap<string, ImapFlow>,
+  tag: string,
   folders: readonly string[],
   random: () => number,
   running: () => boolean,
@@ -210,7 +214,7 @@ async function mutate(
       const uid = uids[Math.floor(random() * uids.length)];
       const roll = random();
       if (roll < 0.35 || uid === undefined) {
-        await client.append(folder, soakMessage(`server ${++n}`), roll < 0.2 ? ['\\Seen'] : []);
+        await client.append(folder, soakMessage(`${tag} server ${++n}`), roll < 0.2 ? ['\\Seen'] : []);
       } else if (roll < 0.55) {
         const op =
           random() < 0.5 ? client.messageFlagsAdd.bind(client) : client.messageFlagsRemove.bind(client);
@@ -364,6 +368,19 @@ async function checkSent(
         }
         if (found.length > 0) await recipient.messageDelete(found.join(','), { uid: true });
       }
+    } finally {
+      lock.release();
+    }
+  }
+}
+
+async function removeTagged(client: ImapFlow, tag: string): Promise<void> {
+  for (const folder of (await client.list()).map((f) => f.path)) {
+    const lock = await client.getMailboxLock(folder).catch(() => undefined);
+    if (lock === undefined) continue;
+    try {
+      const found = ((await client.search({ subject: tag }, { uid: true })) || []) as number[];
+      if (found.length > 0) await client.messageDelete(found.join(','), { uid: true });
     } finally {
       lock.release();
     }

@@ -25,8 +25,12 @@ export interface FolderView<Item> {
 
 /** Small windows, so that MoreAvailable is part of every run. */
 const WINDOW = 3;
-/** A folder that still has changes after this many Syncs in a row never becomes quiet. */
-const MAX_ROUNDS = 60;
+/**
+ * A folder that still has changes after this many Syncs in a row never becomes quiet. Generous: a
+ * shared folder such as Trash may hold hundreds of messages other suites left there, and each
+ * Sync brings only WINDOW of them.
+ */
+const MAX_ROUNDS = 2000;
 
 /** Something the device saw that a correct server never sends (a duplicate Add, …). */
 export class DeviceAnomaly extends Error {}
