@@ -41,7 +41,10 @@ COURIER_IMAP=$SERVERS_DIR/courier-imap
 CYRUS_IMAPD=$SERVERS_DIR/cyrus-imapd
 CYRUS_USER=cyrus   # runs Cyrus (created by cyrus-common)
 DAV_USERS=(alice bob carol dave)   # with a Radicale account
-USERS=("${DAV_USERS[@]}" erin)   # erin: mailbox only, no DAV account (degraded-backends tests)
+# Mailbox only, no DAV account: erin (degraded-backends tests); each of the others belongs to one
+# suite that changes mail at random, so no other suite sees its folders move: frank and grace to the
+# soak (test/soak), mona to the mail model over Dovecot (test/model).
+USERS=("${DAV_USERS[@]}" erin frank grace mona)
 PASSWORD=password
 DOMAIN=example.test
 

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { mailProperty } from './mail-model.js';
 import { forgetDevice, modelSettings } from './model-run.js';
-import { dovecotMailWorld, otherClient } from './mail-worlds.js';
+import { dovecotMailWorld, MODEL_USER, otherClient } from './mail-worlds.js';
 
 // The mail model (mail-model.ts) over Dovecot: the real gateway (IMAP, SQLite state) and another
-// IMAP client changing bob's mailbox. Fewer runs than over the fake; every run works in three
-// fresh folders of its own and takes its messages out of bob's Trash again.
+// IMAP client changing MODEL_USER's mailbox. Fewer runs than over the fake; every run works in
+// three fresh folders of its own and takes its messages out of the Trash again.
 
 const { params, exclude, sequences } = modelSettings(15, 20);
 
@@ -17,7 +17,7 @@ let imap: ImapFlow;
 
 beforeAll(async () => {
   gateway = await realGateway();
-  imap = await otherClient('bob');
+  imap = await otherClient(MODEL_USER);
 });
 
 afterAll(async () => {

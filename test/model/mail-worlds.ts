@@ -99,8 +99,11 @@ export async function fakeMailWorld(): Promise<MailWorld> {
   };
 }
 
+/** The test env's user of this model alone (test/env/lib.sh): no other suite moves mail in its Trash. */
+export const MODEL_USER = 'mona';
+
 /**
- * Three fresh folders of bob's (random names, deleted at the end) and his Trash, where the
+ * Three fresh folders of MODEL_USER's (random names, deleted at the end) and the Trash, where the
  * device's DeletesAsMoves puts mail; the run's messages are taken out of Trash again at the end.
  * `imap` is the "other client"; the gateway is shared by the runs of a file.
  */
@@ -126,7 +129,7 @@ export async function dovecotMailWorld(app: FastifyInstance, imap: ImapFlow): Pr
   };
   return {
     app,
-    user: 'bob',
+    user: MODEL_USER,
     tag,
     names,
     renamable: (folder) => folder === 1 || folder === 2,
