@@ -6,6 +6,7 @@ import type { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
 import { prng } from '../support/fuzz/corpus.js';
+import { UidSet } from '../../src/model/uid-set.js';
 import { imapAs } from '../support/mail-sync.js';
 import { testEnv } from '../support/test-env.js';
 import { GatewayProcess } from './gateway-process.js';
@@ -165,7 +166,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     faultUntil = Date.now();
     for (const d of devices) if (!(await d.catchUp())) report.divergence.devicesGaveUp++;
     await compareWithMailbox(devices, imap, report);
-    await checkSent(devices, imap, report);
+    await checkSent(devices, imap, tag, report);
   } finally {
     for (const g of gateways) await g.stop();
     for (const p of Object.values(proxies)) await p.close();
@@ -359,39 +360,49 @@ async function folderTruth(
 async function checkSent(
   devices: readonly SoakDevice[],
   imap: ReadonlyMap<string, ImapFlow>,
+  tag: string,
   report: SoakReport,
 ): Promise<void> {
   // Delivery is asynchronous (submission → Postfix → LMTP): wait until the counts settle.
   await sleep(3000);
-  for (const d of devices) {
-    const recipient = imap.get(d.user === USERS[0] ? USERS[1] : USERS[0])!;
+  for (const user of USERS) {
+    // One SEARCH and one FETCH per recipient, whatever the number of messages (an hour's run sends
+    // thousands): Message-IDs grouped by subject.
+    const recipient = imap.get(user)!;
+    const arrived = new Map<string, string[]>();
     const lock = await recipient.getMailboxLock('INBOX');
     try {
       await recipient.noop();
-      for (const mail of d.sent) {
-        const found = ((await recipient.search({ subject: mail.subject }, { uid: true })) || []) as number[];
-        if (found.length > 1) {
-          // SMTP cannot be exactly once: when the server took a message and its whole reply was
-          // lost (or the gateway was killed right then), the retry sends it again under the same
-          // Message-ID, which mail programs show once. Two Message-IDs would be a real duplicate.
-          const ids = new Set<string>();
-          for await (const m of recipient.fetch(found.join(','), { envelope: true }, { uid: true }))
-            ids.add(m.envelope?.messageId ?? `uid ${m.uid}`);
-          if (ids.size > 1) {
-            report.divergence.doubleSent++;
-            note(report, `sent ${found.length} times under ${ids.size} Message-IDs: ${mail.subject}`);
-          } else {
-            report.resentSameMessageId++;
-          }
+      const found = ((await recipient.search({ subject: tag }, { uid: true })) || []) as number[];
+      if (found.length > 0) {
+        const set = UidSet.of(found).toString();
+        for await (const m of recipient.fetch(set, { envelope: true }, { uid: true })) {
+          const subject = m.envelope?.subject ?? '';
+          arrived.set(subject, [...(arrived.get(subject) ?? []), m.envelope?.messageId ?? `uid ${m.uid}`]);
         }
-        if (found.length === 0 && mail.confirmed) {
-          report.divergence.neverSent++;
-          note(report, `never arrived: ${mail.subject}`);
-        }
-        if (found.length > 0) await recipient.messageDelete(found.join(','), { uid: true });
+        await recipient.messageDelete(set, { uid: true });
       }
     } finally {
       lock.release();
+    }
+    for (const d of devices) {
+      if (d.user === user) continue;
+      for (const mail of d.sent) {
+        const ids = arrived.get(mail.subject) ?? [];
+        // SMTP cannot be exactly once: when the server took a message and its whole reply was
+        // lost (or the gateway was killed right then), the retry sends it again under the same
+        // Message-ID, which mail programs show once. Two Message-IDs would be a real duplicate.
+        if (new Set(ids).size > 1) {
+          report.divergence.doubleSent++;
+          note(report, `sent ${ids.length} times under ${new Set(ids).size} Message-IDs: ${mail.subject}`);
+        } else if (ids.length > 1) {
+          report.resentSameMessageId++;
+        }
+        if (ids.length === 0 && mail.confirmed) {
+          report.divergence.neverSent++;
+          note(report, `never arrived: ${mail.subject}`);
+        }
+      }
     }
   }
 }
@@ -402,7 +413,7 @@ async function removeTagged(client: ImapFlow, tag: string): Promise<void> {
     if (lock === undefined) continue;
     try {
       const found = ((await client.search({ subject: tag }, { uid: true })) || []) as number[];
-      if (found.length > 0) await client.messageDelete(found.join(','), { uid: true });
+      if (found.length > 0) await client.messageDelete(UidSet.of(found).toString(), { uid: true });
     } finally {
       lock.release();
     }
