@@ -120,7 +120,8 @@ export function prepareOutgoing(raw: Uint8Array, opts: PrepareOptions): Outgoing
   return { message: Buffer.concat([head, body]), from, recipients, messageId };
 }
 
-function domainOf(address: string): string {
+/** The domain of an address; 'localhost' for a bare name. */
+export function domainOf(address: string): string {
   return address.includes('@') ? address.slice(address.lastIndexOf('@') + 1) : 'localhost';
 }
 

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { BackendError, type DavItem, type DavItemStore } from '../backends/types.js';
 import {
   ItemDataError,
@@ -17,6 +17,7 @@ import {
 import { collectionScope, loadKnown } from '../sync/sync-state.js';
 import { el, type WbxmlElement } from '../wbxml/index.js';
 import type { CommandContext } from './context.js';
+import { clientDerivedHex } from './derived-names.js';
 import { mailMeetingChanges } from './meeting-mail.js';
 import { holdsComponent, resourceName, type DavClass, type DavCodec } from './dav-class.js';
 import {
@@ -235,13 +236,8 @@ class DavIo {
 
   /** A UUID-shaped name unique to this device, collection and ClientId (RFC 4122 layout, SHA-256). */
   private uidForClientId(clientId: string): string {
-    const { user, deviceId } = this.ctx.device;
-    const hex = createHash('sha256')
-      .update([user, deviceId, this.ref.collectionId, clientId].join('\0'))
-      .digest('hex');
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
-      '-',
-    );
+    const hex = clientDerivedHex(this.ctx.device, this.ref.collectionId, clientId);
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
   }
 
   /** Only failures are answered (MS-ASCMD 2.2.3.24). */

@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { StateStore } from '../../src/state/types.js';
 import { childText, el } from '../../src/wbxml/index.js';
 import { openStateStore } from '../../src/wire.js';
-import { imapAs, MailDevice } from '../support/mail-sync.js';
+import { imapAs, MailDevice, waitForSubject } from '../support/mail-sync.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { testEnv } from '../support/test-env.js';
 
@@ -108,7 +108,7 @@ describe('exactly once across a stop between the backend write and the ClientId'
     expect((await device.call('SendMail', send)).status).toBeGreaterThanOrEqual(500);
     expect((await device.call('SendMail', send)).status).toBe(200);
     expect((await device.call('SendMail', send)).status).toBe(200);
-    const found = await waitFor(subject, 2);
+    const found = await waitForSubject(bob, 'INBOX', subject, 2);
     expect(found).toHaveLength(2);
     const ids = new Set<string>();
     await bob.mailboxOpen('INBOX');
@@ -116,7 +116,7 @@ describe('exactly once across a stop between the backend write and the ClientId'
       ids.add(m.envelope!.messageId!);
     expect(ids.size).toBe(1);
     await new Promise((r) => setTimeout(r, 500));
-    expect(await waitFor(subject, 3, 0)).toHaveLength(2);
+    expect(await waitForSubject(bob, 'INBOX', subject, 3, 0)).toHaveLength(2);
     await bob.messageDelete(found.join(','), { uid: true });
   });
 });
@@ -134,19 +134,4 @@ function syncRequestFor(syncKey: string, collectionId: string, command: ReturnTy
       ),
     ),
   );
-}
-
-async function waitFor(subject: string, count: number, ms = 5000): Promise<number[]> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const lock = await bob.getMailboxLock('INBOX');
-    try {
-      await bob.noop();
-      const found = (await bob.search({ subject }, { uid: true })) || [];
-      if (found.length >= count || Date.now() >= until) return found;
-    } finally {
-      lock.release();
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

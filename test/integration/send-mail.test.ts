@@ -4,7 +4,7 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { el, type WbxmlElement } from '../../src/wbxml/index.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
-import { imapAs, MailDevice, message } from '../support/mail-sync.js';
+import { imapAs, MailDevice, message, waitForSubject } from '../support/mail-sync.js';
 
 // Sending through the real path: gateway → Dovecot submission (as the user) → Postfix → LMTP →
 // the recipient's INBOX; the Sent copy in the sender's Sent folder over IMAP. Bob writes to
@@ -34,21 +34,6 @@ const composeMail = (kind: string, mime: Buffer, clientId: string, source?: Wbxm
     el('ComposeMail:SaveInSentItems'),
     el('ComposeMail:Mime', mime),
   );
-
-async function waitFor(client: ImapFlow, mailbox: string, subject: string, count = 1, ms = 5000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const lock = await client.getMailboxLock(mailbox);
-    try {
-      await client.noop();
-      const found = (await client.search({ subject }, { uid: true })) || [];
-      if (found.length >= count || Date.now() > until) return found;
-    } finally {
-      lock.release();
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function sourceOf(client: ImapFlow, mailbox: string, uid: number): Promise<string> {
   const lock = await client.getMailboxLock(mailbox);
@@ -83,14 +68,14 @@ describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
     const again = await d.call('SendMail', composeMail('SendMail', mime, `c1-${tag}`));
     expect([again.status, again.body]).toEqual([200, undefined]);
 
-    const delivered = await waitFor(bob, 'INBOX', subject);
+    const delivered = await waitForSubject(bob, 'INBOX', subject);
     expect(delivered).toHaveLength(1);
     const text = await sourceOf(bob, 'INBOX', delivered[0]!);
     expect(text).not.toMatch(/^Bcc:/im);
     expect(text).toMatch(/^Message-ID: </im);
-    expect(await waitFor(bob, 'Sent', subject)).toHaveLength(1);
+    expect(await waitForSubject(bob, 'Sent', subject)).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await waitFor(bob, 'INBOX', subject, 2, 0)).toHaveLength(1);
+    expect(await waitForSubject(bob, 'INBOX', subject, 2, 0)).toHaveLength(1);
   });
 
   it('sends a 12.1 SendMail posted as MIME', async () => {
@@ -109,7 +94,7 @@ describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
       payload: message(subject, { from: 'Bob <bob@example.test>' }),
     });
     expect(res.statusCode).toBe(200);
-    expect(await waitFor(bob, 'INBOX', subject)).toHaveLength(1);
+    expect(await waitForSubject(bob, 'INBOX', subject)).toHaveLength(1);
   });
 
   it('replies with the original quoted and threaded, and forwards it attached, flagging the original', async () => {
@@ -144,7 +129,7 @@ describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
       (await d.call('SmartForward', composeMail('SmartForward', forward, `f-${tag}`, source))).status,
     ).toBe(200);
 
-    const [replyUid] = await waitFor(bob, 'INBOX', `Re: ${subject}`);
+    const [replyUid] = await waitForSubject(bob, 'INBOX', `Re: ${subject}`);
     const replyText = await sourceOf(bob, 'INBOX', replyUid!);
     expect(replyText).toMatch(/^In-Reply-To: </im);
     expect(
@@ -153,7 +138,7 @@ describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
         'base64',
       ).toString(),
     ).toContain('> Can you help?');
-    const [fwdUid] = await waitFor(bob, 'INBOX', `Fwd: ${subject}`);
+    const [fwdUid] = await waitForSubject(bob, 'INBOX', `Fwd: ${subject}`);
     const fwdText = await sourceOf(bob, 'INBOX', fwdUid!);
     expect(fwdText).toContain('Content-Type: message/rfc822');
     expect(fwdText).toContain('Can you help?');
@@ -182,7 +167,7 @@ describe('SendMail, SmartReply and SmartForward over real SMTP', () => {
       expect(
         res.body && res.body.children.map((c) => (typeof c === 'object' && 'tag' in c ? c.children[0] : '')),
       ).toEqual(['111']);
-      expect(await waitFor(bob, 'Sent', subject, 1, 300)).toHaveLength(0);
+      expect(await waitForSubject(bob, 'Sent', subject, 1, 300)).toHaveLength(0);
     } finally {
       await down.close();
     }

@@ -246,3 +246,25 @@ export function injectIntoMaildir(user: string, folderPath: string, messages: Bu
     chownSync(file, owner.uid, owner.gid);
   });
 }
+
+/** UIDs of the messages with `subject` in `mailbox` once there are `count` of them, or after `ms`. */
+export async function waitForSubject(
+  client: ImapFlow,
+  mailbox: string,
+  subject: string,
+  count = 1,
+  ms = 5000,
+): Promise<number[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const lock = await client.getMailboxLock(mailbox);
+    try {
+      await client.noop();
+      const found = (await client.search({ subject }, { uid: true })) || [];
+      if (found.length >= count || Date.now() >= until) return found;
+    } finally {
+      lock.release();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import {
   combineWithOriginal,
+  domainOf,
   OutgoingMessageError,
   prepareOutgoing,
   quoteOriginal,
@@ -10,6 +10,7 @@ import { parseItemServerId } from '../../model/server-id.js';
 import { renderEmailItems } from '../../sync/mail-items.js';
 import { child, childText, elements, opaque, type WbxmlElement } from '../../wbxml/index.js';
 import { optionalId } from '../ids.js';
+import { clientDerivedHex } from '../derived-names.js';
 import { defineCommand, type Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { resolveCollection } from '../mail-collection.js';
@@ -40,10 +41,7 @@ const PENDING = 'pending ';
 
 /** A Message-ID unique to this device and ClientId, the same on every try. */
 function messageIdFor(ctx: CommandContext, clientId: string): string {
-  const { user, deviceId } = ctx.device;
-  const hash = createHash('sha256').update([user, deviceId, clientId].join('\0')).digest('hex');
-  const email = ctx.principal.email;
-  return `<${hash.slice(0, 32)}@${email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : 'localhost'}>`;
+  return `<${clientDerivedHex(ctx.device, clientId)}@${domainOf(ctx.principal.email)}>`;
 }
 
 function sendCommand(kind: Kind): Command<SendRequest, undefined> {
