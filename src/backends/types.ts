@@ -158,15 +158,8 @@ export interface SmtpEnvelope {
  * Sends mail as the user. Failures: 'temporary' (server down, 4xx: nothing was sent),
  * 'precondition' (a recipient refused), 'quota' (too large), 'permanent' (other 5xx), 'auth'.
  */
-/**
- * 'unconfirmed': the whole message went out, then the connection failed before the server's reply
- * to it (RFC 5321 4.1.1.4). The server most likely took it; sending it again would most likely
- * deliver it twice, so callers treat it as sent.
- */
-export type SubmitOutcome = 'accepted' | 'unconfirmed';
-
 export interface MailSubmitter {
-  submit(message: Uint8Array, envelope: SmtpEnvelope, signal?: AbortSignal): Promise<SubmitOutcome | void>;
+  submit(message: Uint8Array, envelope: SmtpEnvelope, signal?: AbortSignal): Promise<void>;
 }
 
 /** A CalDAV or CardDAV collection; `key` is derived from its URL path. */

@@ -17,9 +17,7 @@ export async function submitMessage(ctx: CommandContext, out: OutgoingMessage): 
   const submitter = ctx.backends.submitter;
   if (submitter === undefined) throw new EasError(CommonStatus.ServerError, 'no SMTP server is configured');
   try {
-    const outcome = await submitter.submit(out.message, { from: out.from, to: out.recipients }, ctx.signal);
-    if (outcome === 'unconfirmed')
-      ctx.log.warn({ messageId: out.messageId }, 'SMTP connection lost after the message; taken as sent');
+    await submitter.submit(out.message, { from: out.from, to: out.recipients }, ctx.signal);
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
     ctx.metrics?.backendError(err.kind);
