@@ -45,7 +45,7 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/EAS_PORT.*abc/);
     expect(problems.join('\n')).toMatch(/EAS_PLAIN_HTTP/);
     expect(problems.join('\n')).toMatch(/EAS_LOGIN_FORMAT must be one of local, email, as-given/);
-    expect(problems.join('\n')).toMatch(/davUrl/);
+    expect(problems.join('\n')).toMatch(/EAS_DAV_URL must be an http\(s\) URL, got "ftp:\/\/x"/);
   });
 
   it('asks the CalDAV server about scheduling unless told (EAS_CALDAV_SCHEDULES auto, true, false)', () => {
