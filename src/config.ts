@@ -253,6 +253,12 @@ export interface ConfigReport {
   readonly entries: readonly ConfigEntry[];
   /** Every problem found, in the order of SETTINGS; empty when the configuration is valid. */
   readonly problems: readonly string[];
+  /**
+   * EAS_* variables that are no setting (a typo, or a setting of another version): not a problem,
+   * since the environment is shared with other tools, but worth a note. The test servers' own
+   * EAS_TEST_* are left out.
+   */
+  readonly unknownEnv: readonly string[];
   readonly config: GatewayConfig;
 }
 
@@ -288,7 +294,14 @@ export function inspectConfig(env: Env = process.env): ConfigReport {
     const p = rule(config);
     if (p !== undefined) problems.push(p);
   }
-  return { file, entries, problems, config };
+  const known = new Set<string>([
+    'EAS_CONFIG',
+    ...SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env])),
+  ]);
+  const unknownEnv = Object.keys(env)
+    .filter((name) => name.startsWith('EAS_') && !name.startsWith('EAS_TEST_') && !known.has(name))
+    .sort();
+  return { file, entries, problems, config, unknownEnv };
 }
 
 /** Builds and validates the configuration; throws ConfigError listing every problem at once. */

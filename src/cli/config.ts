@@ -34,6 +34,7 @@ function asLines(report: ConfigReport): string {
   return [
     `# valid; file: ${report.file ?? 'none (EAS_CONFIG unset)'}; secrets shown as ***`,
     ...rows.map(([path, value, source]) => `${path!.padEnd(w0)} = ${value!.padEnd(w1)}  # ${source}`),
+    ...report.unknownEnv.map((name) => `# ${name} is not a setting (ignored)`),
     '',
   ].join('\n');
 }
@@ -45,5 +46,6 @@ function asJson(report: ConfigReport): string {
     value: printable(e) ?? null,
     source: e.source,
   }));
-  return `${JSON.stringify({ file: report.file ?? null, settings }, null, 2)}\n`;
+  const ignored = report.unknownEnv;
+  return `${JSON.stringify({ file: report.file ?? null, settings, ignored }, null, 2)}\n`;
 }
