@@ -289,6 +289,7 @@ export function inspectConfig(env: Env = process.env): ConfigReport {
     }
     entries.push({ setting: s, value, source });
   }
+  problems.push(...orphans(entries));
   const config = assemble(entries);
   for (const rule of RULES) {
     const p = rule(config);
@@ -357,6 +358,24 @@ function readConfigFile(file: string, problems: string[]): Map<string, unknown> 
       }
   }
   return values;
+}
+
+/**
+ * Settings given for a section that is off: before these defaults ManageSieve was on at 127.0.0.1,
+ * so an EAS_SIEVE_PORT alone must not quietly leave out-of-office off.
+ */
+function orphans(entries: readonly ConfigEntry[]): string[] {
+  const out: string[] = [];
+  for (const [section, key] of Object.entries(OPTIONAL_SECTIONS)) {
+    const inSection = entries.filter((e) => e.setting.path.startsWith(`${section}.`));
+    const switchedBy = inSection.find((e) => e.setting.path === `${section}.${key}`)!;
+    if (switchedBy.value !== undefined) continue;
+    for (const e of inSection.filter((x) => x.source !== 'default' && x !== switchedBy))
+      out.push(
+        `${e.source === 'env' ? e.setting.env : e.setting.path} is set but ${section} is off: set ${switchedBy.setting.env} (${switchedBy.setting.path}) too, or leave it out`,
+      );
+  }
+  return out;
 }
 
 /** The nested GatewayConfig from flat entries; an optional section without its key is undefined. */

@@ -186,6 +186,16 @@ describe('one schema for the file and the environment', () => {
     });
   });
 
+  it('refuses settings of a section that is off', () => {
+    expect(problemsOf({ EAS_SIEVE_PORT: '4190', EAS_GAL_PASSWORD: 'x', EAS_OPS_HOST: '' })).toEqual([
+      'EAS_GAL_PASSWORD is set but gal is off: set EAS_GAL_URL (gal.url) too, or leave it out',
+      'EAS_SIEVE_PORT is set but sieve is off: set EAS_SIEVE_HOST (sieve.host) too, or leave it out',
+    ]);
+    expect(problemsOf({ EAS_CONFIG: configFile({ ops: { host: '', port: 9100 } }) })).toEqual([
+      'ops.port is set but ops is off: set EAS_OPS_HOST (ops.host) too, or leave it out',
+    ]);
+  });
+
   it('never repeats a secret in a problem', () => {
     const file = configFile({ gal: { password: 12345 }, state: { url: 'mysql://eas:s3cret@db/eas' } });
     const problems = problemsOf({ EAS_CONFIG: file, EAS_STATE_URL: 'http://eas:t0psecret@db/' });

@@ -140,6 +140,7 @@ describe('eas-gateway config check', () => {
       '  - EAS_PORT must be an integer from 0 to 65535, got "eighty"',
       `  - imap.secure in ${file} must be true or false, got "false"`,
       `  - limits.devicesPerUser in ${file} must be an integer ≥ 1, got -1`,
+      '  - EAS_GAL_PASSWORD is set but gal is off: set EAS_GAL_URL (gal.url) too, or leave it out',
     ]);
     expect(res.stderr).not.toContain('s3cret');
     expect((await cli(['config'])).code).toBe(2);
