@@ -316,7 +316,9 @@ export const DEFAULT_CONFIG: GatewayConfig = inspectConfig({}).config;
 
 function problem(name: string, s: Setting, why: string | undefined, shown: string): string {
   if (why !== undefined) return `${name}: ${why}`;
-  return s.secret ? `${name} must ${s.kind.expected}` : `${name} must ${s.kind.expected}, got ${shown}`;
+  if (s.secret) return `${name} must ${s.kind.expected}`;
+  // A password inside a URL-like value is not repeated either.
+  return `${name} must ${s.kind.expected}, got ${shown.replace(/(\/\/[^/:@\s]*:)[^/@\s]*@/g, '$1***@')}`;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

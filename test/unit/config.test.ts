@@ -204,6 +204,9 @@ describe('one schema for the file and the environment', () => {
       `state.url in ${file} must be a postgres:// URL`,
       'EAS_STATE_URL must be a postgres:// URL',
     ]);
+    expect(problemsOf({ EAS_DAV_URL: 'ftp://dav:pa55@dav.example.com/' })).toEqual([
+      'EAS_DAV_URL must be an http(s) URL, got "ftp://dav:***@dav.example.com/"',
+    ]);
   });
 
   it('knows each environment variable once, and the README documents every one', () => {
