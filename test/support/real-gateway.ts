@@ -39,6 +39,7 @@ export async function realGateway(
     smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: options.smtpPort ?? env.submissionPort },
     davUrl: `http://${env.host}:${env.davPort}/`,
     gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
+    sieve: { host: env.host, port: env.sievePort },
     davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
   };
