@@ -237,8 +237,12 @@ export class SoakDevice {
       f.items.delete(id);
       this.noteItem(id, `delete ${exchange}`);
     }
+    // MS-ASCMD 2.2.3.181.4: the answer to SyncKey 0 holds no items, only the first key; a phone
+    // syncs again at once. Taking it for "nothing more" left a folder first synced at the very end
+    // of a run empty on the device.
+    const started = f.syncKey === '0';
     f.syncKey = c.syncKey ?? f.syncKey;
-    return { more: c.moreAvailable };
+    return { more: c.moreAvailable || started };
   }
 
   /** The device's own changes, as it keeps them once the server took them (or said the item is gone). */
