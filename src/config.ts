@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './http/login-limiter.js';
 import { POLICY_SETTING_NAMES } from './protocol/policy.js';
 
@@ -18,8 +18,8 @@ export interface GatewayConfig {
   /** How a typed user name becomes the login and the state key (src/http/identity.ts). */
   loginFormat: 'local' | 'email' | 'as-given' | 'as-given-lowercase';
   /** `hideDeleted`: messages marked \Deleted and not yet expunged are gone for devices. */
-  imap: { host: string; port: number; secure: boolean; rejectUnauthorized: boolean; hideDeleted: boolean };
-  smtp: { host: string; port: number; secure: boolean; savesSent: boolean };
+  imap: { host: string; port: number; tls: BackendTls; tlsVerify: boolean; hideDeleted: boolean };
+  smtp: { host: string; port: number; tls: BackendTls; tlsVerify: boolean; savesSent: boolean };
   /** CalDAV/CardDAV base URL; empty to serve mail only. */
   davUrl: string | undefined;
   /** How often a waiting Ping or Sync polls a calendar or address book (DAV has no push). */
@@ -30,8 +30,14 @@ export interface GatewayConfig {
   caldavSchedules: boolean | 'auto';
   /** The global address list: a shared CardDAV address book read with its own login. */
   gal: { url: string; user: string; password: string } | undefined;
-  /** ManageSieve for out-of-office; empty to disable Oof. */
-  sieve: { host: string; port: number } | undefined;
+  /** ManageSieve for out-of-office; empty to disable Oof. No implicit-TLS port exists (RFC 5804). */
+  sieve: { host: string; port: number; tls: 'starttls' | 'none'; tlsVerify: boolean } | undefined;
+  /** Certificate verification towards the DAV server and the GAL (TLS itself follows the URL's scheme). */
+  davTlsVerify: boolean;
+  /** One more CA (PEM file) trusted for backend certificates, besides Node's roots and NODE_EXTRA_CA_CERTS. */
+  backendCaFile: string | undefined;
+  /** Plaintext (`tls: none`, http:// DAV) to a host other than loopback; refused unless set. */
+  allowPlaintextBackends: boolean;
   /** SQLite file (one instance), PostgreSQL URL (several instances), or memory (tests). */
   state: { driver: 'sqlite' | 'postgres' | 'memory'; path: string; url?: string };
   provisioning: { required: boolean; policy: Record<string, string | null> };
@@ -49,6 +55,12 @@ export interface GatewayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
+/**
+ * How a backend connection is protected: TLS from the first byte (993, 465), STARTTLS that must
+ * succeed (never a fallback to plaintext), or none (plaintext, passwords in clear).
+ */
+export type BackendTls = 'implicit' | 'starttls' | 'none';
+
 export const DEFAULT_CONFIG: GatewayConfig = {
   listen: { host: '127.0.0.1', port: 8443 },
   tls: { cert: 'certs/server.crt', key: 'certs/server.key' },
@@ -58,14 +70,17 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   bodyLimitBytes: 50 * 1024 * 1024,
   mailDomain: 'example.test',
   loginFormat: 'local',
-  imap: { host: '127.0.0.1', port: 1143, secure: false, rejectUnauthorized: true, hideDeleted: true },
-  smtp: { host: '127.0.0.1', port: 1587, secure: false, savesSent: false },
+  imap: { host: '127.0.0.1', port: 1143, tls: 'starttls', tlsVerify: true, hideDeleted: true },
+  smtp: { host: '127.0.0.1', port: 1587, tls: 'starttls', tlsVerify: true, savesSent: false },
   davUrl: 'http://127.0.0.1:5232/',
   davPollSeconds: 30,
   davRecheckSeconds: 300,
   caldavSchedules: 'auto',
   gal: { url: 'http://127.0.0.1:5232/directory/gal/', user: 'directory', password: 'password' },
-  sieve: { host: '127.0.0.1', port: 14190 },
+  sieve: { host: '127.0.0.1', port: 14190, tls: 'starttls', tlsVerify: true },
+  davTlsVerify: true,
+  backendCaFile: undefined,
+  allowPlaintextBackends: false,
   state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
   provisioning: { required: true, policy: {} },
   users: {},
@@ -99,6 +114,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   }
   const merged = deepMerge(DEFAULT_CONFIG, file, problems) as GatewayConfig;
   const r = new EnvReader(env, problems);
+  const imapPort = r.port('EAS_IMAP_PORT', merged.imap.port);
+  const smtpPort = r.port('EAS_SMTP_PORT', merged.smtp.port);
   const c: GatewayConfig = {
     ...merged,
     listen: { host: r.str('EAS_HOST', merged.listen.host), port: r.port('EAS_PORT', merged.listen.port) },
@@ -116,15 +133,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     ] as const),
     imap: {
       host: r.str('EAS_IMAP_HOST', merged.imap.host),
-      port: r.port('EAS_IMAP_PORT', merged.imap.port),
-      secure: r.bool('EAS_IMAP_TLS', merged.imap.secure),
-      rejectUnauthorized: r.bool('EAS_IMAP_TLS_VERIFY', merged.imap.rejectUnauthorized),
+      port: imapPort,
+      tls: r.tls('EAS_IMAP_TLS', fileValue(file, 'imap', 'tls') ?? defaultTls(imapPort, 993), BACKEND_TLS),
+      tlsVerify: r.bool('EAS_IMAP_TLS_VERIFY', merged.imap.tlsVerify),
       hideDeleted: r.bool('EAS_IMAP_HIDE_DELETED', merged.imap.hideDeleted),
     },
     smtp: {
       host: r.str('EAS_SMTP_HOST', merged.smtp.host),
-      port: r.port('EAS_SMTP_PORT', merged.smtp.port),
-      secure: r.bool('EAS_SMTP_TLS', merged.smtp.secure),
+      port: smtpPort,
+      tls: r.tls('EAS_SMTP_TLS', fileValue(file, 'smtp', 'tls') ?? defaultTls(smtpPort, 465), BACKEND_TLS),
+      tlsVerify: r.bool('EAS_SMTP_TLS_VERIFY', merged.smtp.tlsVerify),
       savesSent: r.bool('EAS_SMTP_SAVES_SENT', merged.smtp.savesSent),
     },
     davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
@@ -145,7 +163,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         : {
             host: r.str('EAS_SIEVE_HOST', merged.sieve?.host ?? ''),
             port: r.port('EAS_SIEVE_PORT', merged.sieve?.port ?? 4190),
+            tls: r.tls('EAS_SIEVE_TLS', merged.sieve?.tls ?? 'starttls', SIEVE_TLS),
+            tlsVerify: r.bool('EAS_SIEVE_TLS_VERIFY', merged.sieve?.tlsVerify ?? true),
           },
+    davTlsVerify: r.bool('EAS_DAV_TLS_VERIFY', merged.davTlsVerify),
+    backendCaFile: r.optional('EAS_BACKEND_CA_FILE', merged.backendCaFile),
+    allowPlaintextBackends: r.bool('EAS_ALLOW_PLAINTEXT_BACKENDS', merged.allowPlaintextBackends),
     state: {
       driver: r.oneOf('EAS_STATE_DRIVER', merged.state.driver, ['sqlite', 'postgres', 'memory'] as const),
       path: r.str('EAS_STATE_PATH', merged.state.path),
@@ -201,11 +224,74 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     problems.push(`davUrl must be an http(s) URL, got "${c.davUrl}"`);
   if (c.publicUrl !== undefined && !/^https?:\/\//.test(c.publicUrl))
     problems.push(`publicUrl must be an http(s) URL, got "${c.publicUrl}"`);
+  problems.push(...backendTlsProblems(c));
   const unknownPolicy = Object.keys(c.provisioning.policy).filter((k) => !POLICY_SETTING_NAMES.includes(k));
   if (unknownPolicy.length > 0)
     problems.push(`provisioning.policy: unknown settings ${unknownPolicy.join(', ')}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return c;
+}
+
+const BACKEND_TLS = ['implicit', 'starttls', 'none'] as const;
+const SIEVE_TLS = ['starttls', 'none'] as const;
+
+/** Implicit TLS on its registered port (IMAPS 993, RFC 8314 submissions 465), STARTTLS elsewhere. */
+function defaultTls(port: number, implicitPort: number): BackendTls {
+  return port === implicitPort ? 'implicit' : 'starttls';
+}
+
+/** A value the file sets itself (the default of a TLS mode depends on the port). */
+function fileValue(file: Record<string, unknown>, section: string, key: string): unknown {
+  const s = file[section];
+  return typeof s === 'object' && s !== null ? (s as Record<string, unknown>)[key] : undefined;
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether traffic to this host stays on the machine (where plaintext exposes nothing). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const family = isIP(h);
+  if (family === 0) return false;
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
+  return v4 !== undefined ? LOOPBACK.check(v4, 'ipv4') : LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Passwords travel to every backend (each user's own login): plaintext only towards loopback
+ * unless the operator says otherwise, and a CA file that can be read.
+ */
+function backendTlsProblems(c: GatewayConfig): string[] {
+  const problems: string[] = [];
+  const plain: [setting: string, host: string][] = [];
+  if (c.imap.tls === 'none') plain.push(['EAS_IMAP_TLS=none', c.imap.host]);
+  if (c.smtp.tls === 'none') plain.push(['EAS_SMTP_TLS=none', c.smtp.host]);
+  if (c.sieve?.tls === 'none') plain.push(['EAS_SIEVE_TLS=none', c.sieve.host]);
+  for (const [setting, url] of [
+    ['EAS_DAV_URL', c.davUrl],
+    ['EAS_GAL_URL', c.gal?.url],
+  ] as const) {
+    const host = url?.startsWith('http://') ? new URL(url).hostname : undefined;
+    if (host !== undefined) plain.push([`${setting}=http://…`, host]);
+  }
+  if (!c.allowPlaintextBackends) {
+    for (const [setting, host] of plain.filter(([, h]) => !isLoopbackHost(h)))
+      problems.push(
+        `${setting} would send passwords in clear to ${host}: use TLS, or set EAS_ALLOW_PLAINTEXT_BACKENDS=true`,
+      );
+  }
+  if (c.backendCaFile !== undefined) {
+    try {
+      if (!readFileSync(c.backendCaFile, 'utf8').includes('-----BEGIN CERTIFICATE-----'))
+        problems.push(`EAS_BACKEND_CA_FILE ${c.backendCaFile}: no PEM certificate in it`);
+    } catch (e) {
+      problems.push(`EAS_BACKEND_CA_FILE ${c.backendCaFile}: ${(e as Error).message}`);
+    }
+  }
+  return problems;
 }
 
 const TRUE_RE = /^(1|true|yes|on)$/i;
@@ -308,6 +394,26 @@ class EnvReader {
     const n = this.int(name, fallback, 0);
     if (n > 65535) this.problems.push(`${name} must be a port number (0–65535), got ${n}`);
     return n;
+  }
+
+  /**
+   * A TLS mode from the environment or the file. true and false are the old boolean setting:
+   * implicit TLS, or STARTTLS (now required, where it used to be taken only when offered).
+   */
+  tls<const T extends BackendTls>(name: string, fallback: unknown, allowed: readonly T[]): T {
+    const v: unknown = this.env[name] ?? fallback;
+    const text = typeof v === 'boolean' ? String(v) : v;
+    const mode =
+      typeof text !== 'string'
+        ? undefined
+        : TRUE_RE.test(text)
+          ? 'implicit'
+          : FALSE_RE.test(text)
+            ? 'starttls'
+            : text;
+    if ((allowed as readonly unknown[]).includes(mode)) return mode as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    return allowed[0] as T;
   }
 
   oneOf<const T extends string>(name: string, fallback: T, allowed: readonly T[]): T {

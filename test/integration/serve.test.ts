@@ -41,9 +41,14 @@ describe.skipIf(!existsSync(cli))('eas-gateway serve', () => {
         EAS_PORT: '0',
         EAS_TLS_CERT: join(dir, 'cert.pem'),
         EAS_TLS_KEY: join(dir, 'key.pem'),
-        EAS_IMAP_PORT: String(env.imapPort),
-        EAS_DAV_URL: `http://${env.host}:${env.davPort}/`,
-        EAS_SIEVE_PORT: String(env.sievePort),
+        // The TLS twins of the test servers with the default settings (STARTTLS required, the
+        // certificate verified) and the env's CA.
+        EAS_IMAP_PORT: String(env.imapTlsPort),
+        EAS_SMTP_PORT: String(env.submissionTlsPort),
+        EAS_DAV_URL: `https://${env.host}:${env.davsPort}/`,
+        EAS_GAL_URL: `https://${env.host}:${env.davsPort}/directory/gal/`,
+        EAS_SIEVE_PORT: String(env.sieveTlsPort),
+        EAS_BACKEND_CA_FILE: env.caFile,
         EAS_STATE_PATH: join(dir, 'state.sqlite'),
         EAS_OPS_PORT: '0',
       },

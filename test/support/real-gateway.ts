@@ -35,8 +35,13 @@ export async function realGateway(
   const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: options.imapPort ?? env.imapPort },
-    smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: options.smtpPort ?? env.submissionPort },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: options.imapPort ?? env.imapPort, tls: 'none' },
+    smtp: {
+      ...DEFAULT_CONFIG.smtp,
+      host: env.host,
+      port: options.smtpPort ?? env.submissionPort,
+      tls: 'none',
+    },
     davUrl: `http://${env.host}:${env.davPort}/`,
     gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
     davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,
