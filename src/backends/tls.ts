@@ -37,6 +37,8 @@ const CERTIFICATE_CODE = /CERT|ISSUER|LEAF_SIGNATURE|SELF_SIGNED|HOSTNAME_MISMAT
 
 interface TlsErrorFields {
   readonly code?: unknown;
+  /** nodemailer keeps the socket's code here (its own code is ESOCKET). */
+  readonly originalCode?: unknown;
   readonly tlsFailed?: unknown;
   readonly cause?: unknown;
 }
@@ -50,7 +52,8 @@ export function isTlsFailure(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
     const fields: TlsErrorFields = e;
     if (fields.tlsFailed === true || fields.code === 'ETLS') return true;
-    if (typeof fields.code === 'string' && CERTIFICATE_CODE.test(fields.code)) return true;
+    for (const code of [fields.code, fields.originalCode])
+      if (typeof code === 'string' && CERTIFICATE_CODE.test(code)) return true;
     e = fields.cause;
   }
   return false;
