@@ -42,6 +42,8 @@ export async function realGateway(
       port: options.smtpPort ?? env.submissionPort,
       tls: 'none',
     },
+    // Plaintext to the plain test servers on loopback (backend-tls.test.ts covers their TLS twins).
+    sieve: { host: env.host, port: env.sievePort, tls: 'none', tlsVerify: true },
     davUrl: `http://${env.host}:${env.davPort}/`,
     gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
     davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,

@@ -48,6 +48,7 @@ async function startGateway(trace: GatewayConfig['trace']): Promise<Gateway> {
     listen: { host: '127.0.0.1', port: 0 },
     plainHttp: true,
     imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, tls: 'none' },
+    smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: env.submissionPort, tls: 'none' },
     davUrl: `http://${env.host}:${env.davPort}/`,
     gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
     sieve: { host: env.host, port: env.sievePort, tls: 'none', tlsVerify: true },
