@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { BackendTlsError } from '../../src/backends/tls.js';
@@ -14,10 +14,10 @@ import { basicAuth } from '../support/eas-client.js';
 import { imapAs, message, waitForSubject } from '../support/mail-sync.js';
 import { testEnv } from '../support/test-env.js';
 
-// Every backend over real TLS: the TLS twins of Dovecot (STARTTLS required before any login, so a
-// login that succeeds there went over TLS) and Radicale (https), with certificates from the test
-// env's own CA; and the plain Dovecot ports, which offer no STARTTLS, as the server an attacker
-// would present after stripping it.
+// Every backend over real TLS: the TLS twins of Dovecot (STARTTLS and implicit TLS) and Radicale
+// (https), with certificates from the test env's own CA; and the plain Dovecot ports, which offer no
+// STARTTLS, as the server an attacker would present after stripping it. (Dovecot counts loopback
+// as secured and would take a plaintext login even on its TLS twin: imapflow's log says TLS ran.)
 
 const env = testEnv();
 const alice: Credentials = { user: 'alice', password: 'password' };
@@ -38,7 +38,18 @@ function configFrom(vars: Record<string, string>): GatewayConfig {
 }
 
 const withCa = { EAS_BACKEND_CA_FILE: env.caFile };
-const backendsOf = (vars: Record<string, string>): Backends => createBackends(configFrom(vars));
+const backendsOf = (vars: Record<string, string>, logger?: Logger): Backends =>
+  createBackends(configFrom(vars), logger);
+
+/** A logger keeping what imapflow says, and whether it said that TLS was set up and verified. */
+function tlsLog(): { logger: Logger; said: (msg: string) => boolean } {
+  const entries: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void entries.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { logger, said: (msg) => entries.some((e) => e.msg === msg && e.authorized !== false) };
+}
 
 async function tlsFailure(work: Promise<unknown>): Promise<BackendTlsError> {
   const error: unknown = await work.then(
@@ -51,12 +62,15 @@ async function tlsFailure(work: Promise<unknown>): Promise<BackendTlsError> {
 
 describe('IMAP over TLS', () => {
   it('logs in over STARTTLS (the default) and over implicit TLS (port 993 or EAS_IMAP_TLS=implicit)', async () => {
-    await backendsOf(withCa).verifyLogin(alice);
-    await backendsOf({
-      ...withCa,
-      EAS_IMAP_PORT: String(env.imapsPort),
-      EAS_IMAP_TLS: 'implicit',
-    }).verifyLogin(alice);
+    const starttls = tlsLog();
+    await backendsOf(withCa, starttls.logger).verifyLogin(alice);
+    expect(starttls.said('Established TLS session')).toBe(true);
+    const implicit = tlsLog();
+    await backendsOf(
+      { ...withCa, EAS_IMAP_PORT: String(env.imapsPort), EAS_IMAP_TLS: 'implicit' },
+      implicit.logger,
+    ).verifyLogin(alice);
+    expect(implicit.said('Established secure TCP connection')).toBe(true);
     // The old boolean setting: true is implicit TLS.
     await backendsOf({ ...withCa, EAS_IMAP_PORT: String(env.imapsPort), EAS_IMAP_TLS: 'true' }).verifyLogin(
       alice,
