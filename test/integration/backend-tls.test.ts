@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
@@ -257,6 +257,16 @@ describe('configuration', () => {
     );
     const dir = mkdtempSync(join(tmpdir(), 'eas-tls-'));
     expect(() => loadConfig({ EAS_BACKEND_CA_FILE: dir })).toThrow(/EAS_BACKEND_CA_FILE/);
+    // The file's values are checked the same way; the environment wins.
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ imap: { port: 993, tls: 'starttls' }, smtp: { tls: true } }));
+    const fromFile = loadConfig({ EAS_CONFIG: file });
+    expect([fromFile.imap.tls, fromFile.smtp.tls]).toEqual(['starttls', 'implicit']);
+    expect(loadConfig({ EAS_CONFIG: file, EAS_IMAP_TLS: 'implicit' }).imap.tls).toBe('implicit');
+    writeFileSync(file, JSON.stringify({ imap: { tls: 5 } }));
+    expect(() => loadConfig({ EAS_CONFIG: file })).toThrow(
+      /EAS_IMAP_TLS must be one of implicit, starttls, none, got 5/,
+    );
     expect(loadConfig({ EAS_BACKEND_CA_FILE: env.caFile }).backendCaFile).toBe(env.caFile);
   });
 });
