@@ -1,7 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './http/login-limiter.js';
-import { POLICY_SETTING_NAMES } from './protocol/policy.js';
+import {
+  bool,
+  boolOrAuto,
+  int,
+  list,
+  oneOf,
+  optionalText,
+  optionalUrl,
+  policy,
+  port,
+  proxies,
+  text,
+  tlsMode,
+  users,
+  type Kind,
+} from './config-kinds.js';
 
 /** Everything an operator sets. Read from a JSON file (EAS_CONFIG) and EAS_* variables, env winning. */
 export interface GatewayConfig {
@@ -61,189 +76,188 @@ export interface GatewayConfig {
  */
 export type BackendTls = 'implicit' | 'starttls' | 'none';
 
-export const DEFAULT_CONFIG: GatewayConfig = {
-  listen: { host: '127.0.0.1', port: 8443 },
-  tls: { cert: 'certs/server.crt', key: 'certs/server.key' },
-  plainHttp: false,
-  trustProxy: [],
-  publicUrl: undefined,
-  bodyLimitBytes: 50 * 1024 * 1024,
-  mailDomain: 'example.test',
-  loginFormat: 'local',
-  imap: { host: '127.0.0.1', port: 1143, tls: 'starttls', tlsVerify: true, hideDeleted: true },
-  smtp: { host: '127.0.0.1', port: 1587, tls: 'starttls', tlsVerify: true, savesSent: false },
-  davUrl: 'http://127.0.0.1:5232/',
-  davPollSeconds: 30,
-  davRecheckSeconds: 300,
-  caldavSchedules: 'auto',
-  gal: { url: 'http://127.0.0.1:5232/directory/gal/', user: 'directory', password: 'password' },
-  sieve: { host: '127.0.0.1', port: 14190, tls: 'starttls', tlsVerify: true },
-  davTlsVerify: true,
-  backendCaFile: undefined,
-  allowPlaintextBackends: false,
-  state: { driver: 'sqlite', path: 'data/eas-gateway.sqlite', url: undefined },
-  provisioning: { required: true, policy: {} },
-  users: {},
-  authCacheSeconds: 60,
-  logins: DEFAULT_LOGIN_LIMITS,
-  ops: { host: '127.0.0.1', port: 9464 },
-  limits: { concurrentRequestsPerUser: 20, devicesPerUser: 100 },
-  trace: { dir: undefined, all: false, users: [], devices: [], redactBodies: true },
-  logLevel: 'info',
+/** Groups of settings: `imap.port` in the file, one level deep. */
+type Section =
+  | 'listen'
+  | 'tls'
+  | 'imap'
+  | 'smtp'
+  | 'gal'
+  | 'sieve'
+  | 'state'
+  | 'provisioning'
+  | 'logins'
+  | 'ops'
+  | 'limits'
+  | 'trace';
+
+/** Sections that are off (undefined) while the named setting is empty. */
+const OPTIONAL_SECTIONS: Readonly<Partial<Record<Section, string>>> = {
+  gal: 'url',
+  sieve: 'host',
+  ops: 'host',
 };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
+/** Every setting's path: `mailDomain`, `imap.port`, … */
+type SettingPath = {
+  [K in keyof GatewayConfig]-?: K extends Section
+    ? `${K}.${keyof NonNullable<GatewayConfig[K]> & string}`
+    : K;
+}[keyof GatewayConfig];
+
+/** The type a path holds; a setting of an optional section may be unset. */
+type ValueAt<P extends SettingPath> = P extends `${infer S extends Section}.${infer K}`
+  ?
+      | NonNullable<GatewayConfig[S]>[K & keyof NonNullable<GatewayConfig[S]>]
+      | (undefined extends GatewayConfig[S] ? undefined : never)
+  : GatewayConfig[P & keyof GatewayConfig];
+
+export interface Setting<P extends SettingPath = SettingPath> {
+  /** Where it sits in GatewayConfig and in the JSON file. */
+  readonly path: P;
+  /** The environment variable, if any (`users` and `provisioning.policy` are file-only). */
+  readonly env: string | undefined;
+  readonly kind: Kind<ValueAt<P>>;
+  readonly default: ValueAt<P>;
+  /** Never printed (`config check`, problems): passwords, URLs that may carry credentials. */
+  readonly secret: boolean;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Builds and validates the configuration; throws ConfigError listing every problem at once. */
-export function loadConfig(env: Env = process.env): GatewayConfig {
-  const problems: string[] = [];
-  let file: Record<string, unknown> = {};
-  if (env.EAS_CONFIG) {
-    try {
-      file = JSON.parse(readFileSync(env.EAS_CONFIG, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      problems.push(`EAS_CONFIG ${env.EAS_CONFIG}: ${(e as Error).message}`);
-    }
-  }
-  const merged = deepMerge(DEFAULT_CONFIG, file, problems) as GatewayConfig;
-  const r = new EnvReader(env, problems);
-  const imapPort = r.port('EAS_IMAP_PORT', merged.imap.port);
-  const smtpPort = r.port('EAS_SMTP_PORT', merged.smtp.port);
-  const c: GatewayConfig = {
-    ...merged,
-    listen: { host: r.str('EAS_HOST', merged.listen.host), port: r.port('EAS_PORT', merged.listen.port) },
-    tls: { cert: r.str('EAS_TLS_CERT', merged.tls.cert), key: r.str('EAS_TLS_KEY', merged.tls.key) },
-    plainHttp: r.bool('EAS_PLAIN_HTTP', merged.plainHttp),
-    trustProxy: r.proxies('EAS_TRUST_PROXY', merged.trustProxy),
-    publicUrl: r.optional('EAS_PUBLIC_URL', merged.publicUrl),
-    bodyLimitBytes: r.int('EAS_BODY_LIMIT_BYTES', merged.bodyLimitBytes, 1024),
-    mailDomain: r.str('EAS_MAIL_DOMAIN', merged.mailDomain),
-    loginFormat: r.oneOf('EAS_LOGIN_FORMAT', merged.loginFormat, [
-      'local',
-      'email',
-      'as-given',
-      'as-given-lowercase',
-    ] as const),
-    imap: {
-      host: r.str('EAS_IMAP_HOST', merged.imap.host),
-      port: imapPort,
-      tls: r.tls('EAS_IMAP_TLS', fileValue(file, 'imap', 'tls') ?? defaultTls(imapPort, 993), BACKEND_TLS),
-      tlsVerify: r.bool('EAS_IMAP_TLS_VERIFY', merged.imap.tlsVerify),
-      hideDeleted: r.bool('EAS_IMAP_HIDE_DELETED', merged.imap.hideDeleted),
-    },
-    smtp: {
-      host: r.str('EAS_SMTP_HOST', merged.smtp.host),
-      port: smtpPort,
-      tls: r.tls('EAS_SMTP_TLS', fileValue(file, 'smtp', 'tls') ?? defaultTls(smtpPort, 465), BACKEND_TLS),
-      tlsVerify: r.bool('EAS_SMTP_TLS_VERIFY', merged.smtp.tlsVerify),
-      savesSent: r.bool('EAS_SMTP_SAVES_SENT', merged.smtp.savesSent),
-    },
-    davUrl: r.optional('EAS_DAV_URL', merged.davUrl),
-    davPollSeconds: r.int('EAS_DAV_POLL_SECONDS', merged.davPollSeconds, 5),
-    davRecheckSeconds: r.int('EAS_DAV_RECHECK_SECONDS', merged.davRecheckSeconds, 0),
-    caldavSchedules: r.boolOrAuto('EAS_CALDAV_SCHEDULES', merged.caldavSchedules),
-    gal:
-      r.optional('EAS_GAL_URL', merged.gal?.url) === undefined
-        ? undefined
-        : {
-            url: r.str('EAS_GAL_URL', merged.gal?.url ?? ''),
-            user: r.str('EAS_GAL_USER', merged.gal?.user ?? ''),
-            password: r.str('EAS_GAL_PASSWORD', merged.gal?.password ?? ''),
-          },
-    sieve:
-      r.optional('EAS_SIEVE_HOST', merged.sieve?.host) === undefined
-        ? undefined
-        : {
-            host: r.str('EAS_SIEVE_HOST', merged.sieve?.host ?? ''),
-            port: r.port('EAS_SIEVE_PORT', merged.sieve?.port ?? 4190),
-            tls: r.tls('EAS_SIEVE_TLS', merged.sieve?.tls ?? 'starttls', SIEVE_TLS),
-            tlsVerify: r.bool('EAS_SIEVE_TLS_VERIFY', merged.sieve?.tlsVerify ?? true),
-          },
-    davTlsVerify: r.bool('EAS_DAV_TLS_VERIFY', merged.davTlsVerify),
-    backendCaFile: r.optional('EAS_BACKEND_CA_FILE', merged.backendCaFile),
-    allowPlaintextBackends: r.bool('EAS_ALLOW_PLAINTEXT_BACKENDS', merged.allowPlaintextBackends),
-    state: {
-      driver: r.oneOf('EAS_STATE_DRIVER', merged.state.driver, ['sqlite', 'postgres', 'memory'] as const),
-      path: r.str('EAS_STATE_PATH', merged.state.path),
-      url: r.optional('EAS_STATE_URL', merged.state.url),
-    },
-    provisioning: {
-      required: r.bool('EAS_PROVISIONING_REQUIRED', merged.provisioning.required),
-      policy: merged.provisioning.policy,
-    },
-    authCacheSeconds: r.int('EAS_AUTH_CACHE_SECONDS', merged.authCacheSeconds, 0),
-    logins: {
-      windowSeconds: r.int('EAS_LOGIN_WINDOW_SECONDS', merged.logins.windowSeconds, 1),
-      failuresPerAddress: r.int('EAS_LOGIN_FAILURES_PER_ADDRESS', merged.logins.failuresPerAddress, 1),
-      failuresPerAccount: r.int('EAS_LOGIN_FAILURES_PER_ACCOUNT', merged.logins.failuresPerAccount, 1),
-      inFlightPerAddress: r.int('EAS_LOGIN_IN_FLIGHT_PER_ADDRESS', merged.logins.inFlightPerAddress, 1),
-      inFlightPerAccount: r.int('EAS_LOGIN_IN_FLIGHT_PER_ACCOUNT', merged.logins.inFlightPerAccount, 1),
-    },
-    ops:
-      r.optional('EAS_OPS_HOST', merged.ops?.host) === undefined
-        ? undefined
-        : {
-            host: r.str('EAS_OPS_HOST', merged.ops?.host ?? ''),
-            port: r.port('EAS_OPS_PORT', merged.ops?.port ?? DEFAULT_OPS_PORT),
-          },
-    limits: {
-      concurrentRequestsPerUser: r.int(
-        'EAS_MAX_CONCURRENT_REQUESTS_PER_USER',
-        merged.limits.concurrentRequestsPerUser,
-        1,
-      ),
-      devicesPerUser: r.int('EAS_MAX_DEVICES_PER_USER', merged.limits.devicesPerUser, 1),
-    },
-    trace: {
-      dir: r.optional('EAS_TRACE_DIR', merged.trace.dir),
-      all: r.bool('EAS_TRACE_ALL', merged.trace.all),
-      users: r.list('EAS_TRACE_USERS', merged.trace.users),
-      devices: r.list('EAS_TRACE_DEVICES', merged.trace.devices),
-      redactBodies: r.bool('EAS_TRACE_REDACT_BODIES', merged.trace.redactBodies),
-    },
-    logLevel: r.oneOf('EAS_LOG_LEVEL', merged.logLevel, [
-      'fatal',
-      'error',
-      'warn',
-      'info',
-      'debug',
-      'trace',
-    ] as const),
-  };
-  if (c.state.driver === 'postgres' && !/^postgres(ql)?:\/\//.test(c.state.url ?? '')) {
-    problems.push('EAS_STATE_URL must be a postgres:// URL when EAS_STATE_DRIVER is postgres');
-  }
-  if (c.davUrl !== undefined && !/^https?:\/\//.test(c.davUrl))
-    problems.push(`davUrl must be an http(s) URL, got "${c.davUrl}"`);
-  if (c.publicUrl !== undefined && !/^https?:\/\//.test(c.publicUrl))
-    problems.push(`publicUrl must be an http(s) URL, got "${c.publicUrl}"`);
-  problems.push(...backendTlsProblems(c));
-  const unknownPolicy = Object.keys(c.provisioning.policy).filter((k) => !POLICY_SETTING_NAMES.includes(k));
-  if (unknownPolicy.length > 0)
-    problems.push(`provisioning.policy: unknown settings ${unknownPolicy.join(', ')}`);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return c;
+function setting<P extends SettingPath>(
+  path: P,
+  env: string | undefined,
+  kind: Kind<ValueAt<P>>,
+  value: ValueAt<P>,
+  options: { secret?: boolean } = {},
+): Setting<P> {
+  return { path, env, kind, default: value, secret: options.secret ?? false };
 }
 
+const httpUrl = optionalUrl(['http:', 'https:'], 'an http(s) URL');
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 const BACKEND_TLS = ['implicit', 'starttls', 'none'] as const;
-const SIEVE_TLS = ['starttls', 'none'] as const;
 
-/** Implicit TLS on its registered port (IMAPS 993, RFC 8314 submissions 465), STARTTLS elsewhere. */
-function defaultTls(port: number, implicitPort: number): BackendTls {
-  return port === implicitPort ? 'implicit' : 'starttls';
-}
+/**
+ * Every setting, once: file path, environment variable, kind, default. Adding a setting is one line
+ * here plus its field in GatewayConfig (the compiler refuses a field without a line).
+ *
+ * Defaults are safe for production and name no demo server or credential: the gateway reaches only
+ * the IMAP and submission servers of its own host on their standard ports until told otherwise;
+ * DAV, the GAL and ManageSieve are off until configured. The demo and the tests set their own.
+ */
+export const SETTINGS = [
+  setting('listen.host', 'EAS_HOST', text, '127.0.0.1'),
+  setting('listen.port', 'EAS_PORT', port, 8443),
+  setting('tls.cert', 'EAS_TLS_CERT', text, 'certs/server.crt'),
+  setting('tls.key', 'EAS_TLS_KEY', text, 'certs/server.key'),
+  setting('plainHttp', 'EAS_PLAIN_HTTP', bool, false),
+  setting('trustProxy', 'EAS_TRUST_PROXY', proxies, []),
+  setting('publicUrl', 'EAS_PUBLIC_URL', httpUrl, undefined),
+  setting('bodyLimitBytes', 'EAS_BODY_LIMIT_BYTES', int(1024), 50 * 1024 * 1024),
+  // RFC 2606's reserved domain: nobody's real domain, so an unset one refuses real addresses.
+  setting('mailDomain', 'EAS_MAIL_DOMAIN', text, 'example.test'),
+  setting(
+    'loginFormat',
+    'EAS_LOGIN_FORMAT',
+    oneOf(['local', 'email', 'as-given', 'as-given-lowercase']),
+    'local',
+  ),
+  setting('imap.host', 'EAS_IMAP_HOST', text, '127.0.0.1'),
+  setting('imap.port', 'EAS_IMAP_PORT', port, 143),
+  // Implicit by default on port 993 (IMPLICIT_TLS_PORTS).
+  setting('imap.tls', 'EAS_IMAP_TLS', tlsMode(BACKEND_TLS), 'starttls'),
+  setting('imap.tlsVerify', 'EAS_IMAP_TLS_VERIFY', bool, true),
+  setting('imap.hideDeleted', 'EAS_IMAP_HIDE_DELETED', bool, true),
+  setting('smtp.host', 'EAS_SMTP_HOST', text, '127.0.0.1'),
+  setting('smtp.port', 'EAS_SMTP_PORT', port, 587),
+  // Implicit by default on port 465 (IMPLICIT_TLS_PORTS).
+  setting('smtp.tls', 'EAS_SMTP_TLS', tlsMode(BACKEND_TLS), 'starttls'),
+  setting('smtp.tlsVerify', 'EAS_SMTP_TLS_VERIFY', bool, true),
+  setting('smtp.savesSent', 'EAS_SMTP_SAVES_SENT', bool, false),
+  setting('davUrl', 'EAS_DAV_URL', httpUrl, undefined),
+  setting('davTlsVerify', 'EAS_DAV_TLS_VERIFY', bool, true),
+  setting('davPollSeconds', 'EAS_DAV_POLL_SECONDS', int(5), 30),
+  setting('davRecheckSeconds', 'EAS_DAV_RECHECK_SECONDS', int(0), 300),
+  setting('caldavSchedules', 'EAS_CALDAV_SCHEDULES', boolOrAuto, 'auto'),
+  setting('gal.url', 'EAS_GAL_URL', httpUrl, undefined),
+  setting('gal.user', 'EAS_GAL_USER', text, ''),
+  setting('gal.password', 'EAS_GAL_PASSWORD', text, '', { secret: true }),
+  setting('sieve.host', 'EAS_SIEVE_HOST', optionalText, undefined),
+  setting('sieve.port', 'EAS_SIEVE_PORT', port, 4190),
+  setting('sieve.tls', 'EAS_SIEVE_TLS', tlsMode(['starttls', 'none']), 'starttls'),
+  setting('sieve.tlsVerify', 'EAS_SIEVE_TLS_VERIFY', bool, true),
+  setting('backendCaFile', 'EAS_BACKEND_CA_FILE', optionalText, undefined),
+  setting('allowPlaintextBackends', 'EAS_ALLOW_PLAINTEXT_BACKENDS', bool, false),
+  setting('state.driver', 'EAS_STATE_DRIVER', oneOf(['sqlite', 'postgres', 'memory']), 'sqlite'),
+  setting('state.path', 'EAS_STATE_PATH', text, 'data/eas-gateway.sqlite'),
+  setting(
+    'state.url',
+    'EAS_STATE_URL',
+    optionalUrl(['postgres:', 'postgresql:'], 'a postgres:// URL'),
+    undefined,
+    {
+      secret: true,
+    },
+  ),
+  setting('provisioning.required', 'EAS_PROVISIONING_REQUIRED', bool, true),
+  setting('provisioning.policy', undefined, policy, {}),
+  setting('users', undefined, users, {}),
+  setting('authCacheSeconds', 'EAS_AUTH_CACHE_SECONDS', int(0), 60),
+  setting('logins.windowSeconds', 'EAS_LOGIN_WINDOW_SECONDS', int(1), DEFAULT_LOGIN_LIMITS.windowSeconds),
+  setting(
+    'logins.failuresPerAddress',
+    'EAS_LOGIN_FAILURES_PER_ADDRESS',
+    int(1),
+    DEFAULT_LOGIN_LIMITS.failuresPerAddress,
+  ),
+  setting(
+    'logins.failuresPerAccount',
+    'EAS_LOGIN_FAILURES_PER_ACCOUNT',
+    int(1),
+    DEFAULT_LOGIN_LIMITS.failuresPerAccount,
+  ),
+  setting(
+    'logins.inFlightPerAddress',
+    'EAS_LOGIN_IN_FLIGHT_PER_ADDRESS',
+    int(1),
+    DEFAULT_LOGIN_LIMITS.inFlightPerAddress,
+  ),
+  setting(
+    'logins.inFlightPerAccount',
+    'EAS_LOGIN_IN_FLIGHT_PER_ACCOUNT',
+    int(1),
+    DEFAULT_LOGIN_LIMITS.inFlightPerAccount,
+  ),
+  setting('ops.host', 'EAS_OPS_HOST', optionalText, '127.0.0.1'),
+  setting('ops.port', 'EAS_OPS_PORT', port, 9464),
+  setting('limits.concurrentRequestsPerUser', 'EAS_MAX_CONCURRENT_REQUESTS_PER_USER', int(1), 20),
+  setting('limits.devicesPerUser', 'EAS_MAX_DEVICES_PER_USER', int(1), 100),
+  setting('trace.dir', 'EAS_TRACE_DIR', optionalText, undefined),
+  setting('trace.all', 'EAS_TRACE_ALL', bool, false),
+  setting('trace.users', 'EAS_TRACE_USERS', list, []),
+  setting('trace.devices', 'EAS_TRACE_DEVICES', list, []),
+  setting('trace.redactBodies', 'EAS_TRACE_REDACT_BODIES', bool, true),
+  setting('logLevel', 'EAS_LOG_LEVEL', oneOf(LOG_LEVELS), 'info'),
+] as const;
 
-/** A value the file sets itself (the default of a TLS mode depends on the port). */
-function fileValue(file: Record<string, unknown>, section: string, key: string): unknown {
-  const s = file[section];
-  return typeof s === 'object' && s !== null ? (s as Record<string, unknown>)[key] : undefined;
+// A GatewayConfig field without a line in SETTINGS does not compile.
+type Unlisted = Exclude<SettingPath, (typeof SETTINGS)[number]['path']>;
+const _everySettingListed: [Unlisted] extends [never] ? true : Unlisted = true;
+
+/** IMAPS (993) and submissions (465, RFC 8314) speak TLS from the first byte: their TLS default. */
+const IMPLICIT_TLS_PORTS = [
+  ['imap.tls', 'imap.port', 993],
+  ['smtp.tls', 'smtp.port', 465],
+] as const;
+
+function implicitOnItsPort(entries: ConfigEntry[]): void {
+  for (const [tlsPath, portPath, implicitPort] of IMPLICIT_TLS_PORTS) {
+    const i = entries.findIndex((e) => e.setting.path === tlsPath);
+    const mode = entries[i];
+    const portEntry = entries.find((e) => e.setting.path === portPath);
+    if (mode?.source === 'default' && portEntry?.value === implicitPort)
+      entries[i] = { ...mode, value: 'implicit' };
+  }
 }
 
 const LOOPBACK = new BlockList();
@@ -261,190 +275,229 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Passwords travel to every backend (each user's own login): plaintext only towards loopback
- * unless the operator says otherwise, and a CA file that can be read.
+ * Every backend gets the user's password: plaintext only towards loopback unless the operator
+ * says otherwise. `host` gives the host a setting sends plaintext to, if it does.
  */
-function backendTlsProblems(c: GatewayConfig): string[] {
+function plaintextTo(setting: string, host: (c: GatewayConfig) => string | undefined) {
+  return (c: GatewayConfig): string | undefined => {
+    const h = c.allowPlaintextBackends ? undefined : host(c);
+    return h === undefined || isLoopbackHost(h)
+      ? undefined
+      : `${setting} would send passwords in clear to ${h}: use TLS, or set EAS_ALLOW_PLAINTEXT_BACKENDS=true`;
+  };
+}
+
+const httpHost = (url: string | undefined): string | undefined =>
+  url?.startsWith('http://') ? new URL(url).hostname : undefined;
+
+function caFileProblem(c: GatewayConfig): string | undefined {
+  if (c.backendCaFile === undefined) return undefined;
+  try {
+    return readFileSync(c.backendCaFile, 'utf8').includes('-----BEGIN CERTIFICATE-----')
+      ? undefined
+      : `EAS_BACKEND_CA_FILE (backendCaFile) ${c.backendCaFile}: no PEM certificate in it`;
+  } catch (e) {
+    return `EAS_BACKEND_CA_FILE (backendCaFile) ${c.backendCaFile}: ${(e as Error).message}`;
+  }
+}
+
+/** Checks that involve more than one setting. */
+const RULES: readonly ((c: GatewayConfig) => string | undefined)[] = [
+  (c) =>
+    c.state.driver === 'postgres' && c.state.url === undefined
+      ? 'EAS_STATE_URL (state.url) must be a postgres:// URL when EAS_STATE_DRIVER is postgres'
+      : undefined,
+  plaintextTo('EAS_IMAP_TLS=none (imap.tls)', (c) => (c.imap.tls === 'none' ? c.imap.host : undefined)),
+  plaintextTo('EAS_SMTP_TLS=none (smtp.tls)', (c) => (c.smtp.tls === 'none' ? c.smtp.host : undefined)),
+  plaintextTo('EAS_SIEVE_TLS=none (sieve.tls)', (c) => (c.sieve?.tls === 'none' ? c.sieve.host : undefined)),
+  plaintextTo('EAS_DAV_URL=http://… (davUrl)', (c) => httpHost(c.davUrl)),
+  plaintextTo('EAS_GAL_URL=http://… (gal.url)', (c) => httpHost(c.gal?.url)),
+  caFileProblem,
+];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export type ConfigSource = 'default' | 'file' | 'env';
+
+/** One setting's effective value and where it came from. */
+export interface ConfigEntry {
+  readonly setting: Setting;
+  readonly value: unknown;
+  readonly source: ConfigSource;
+}
+
+export interface ConfigReport {
+  /** The file named by EAS_CONFIG, if any. */
+  readonly file: string | undefined;
+  readonly entries: readonly ConfigEntry[];
+  /** Every problem found, in the order of SETTINGS; empty when the configuration is valid. */
+  readonly problems: readonly string[];
+  /**
+   * EAS_* variables that are no setting (a typo, or a setting of another version): not a problem,
+   * since the environment is shared with other tools, but worth a note. The test servers' own
+   * EAS_TEST_* are left out.
+   */
+  readonly unknownEnv: readonly string[];
+  readonly config: GatewayConfig;
+}
+
+/**
+ * Reads DEFAULT values, the JSON file named by EAS_CONFIG and EAS_* variables (the environment
+ * wins), checks every value from either source with its setting's kind and reports all problems
+ * together. A file value that the environment overrides is still checked.
+ */
+export function inspectConfig(env: Env = process.env): ConfigReport {
   const problems: string[] = [];
-  const plain: [setting: string, host: string][] = [];
-  if (c.imap.tls === 'none') plain.push(['EAS_IMAP_TLS=none', c.imap.host]);
-  if (c.smtp.tls === 'none') plain.push(['EAS_SMTP_TLS=none', c.smtp.host]);
-  if (c.sieve?.tls === 'none') plain.push(['EAS_SIEVE_TLS=none', c.sieve.host]);
-  for (const [setting, url] of [
-    ['EAS_DAV_URL', c.davUrl],
-    ['EAS_GAL_URL', c.gal?.url],
-  ] as const) {
-    const host = url?.startsWith('http://') ? new URL(url).hostname : undefined;
-    if (host !== undefined) plain.push([`${setting}=http://…`, host]);
+  const file = env.EAS_CONFIG || undefined;
+  const fileValues = file === undefined ? new Map<string, unknown>() : readConfigFile(file, problems);
+  const entries: ConfigEntry[] = [];
+  for (const s of SETTINGS as readonly Setting[]) {
+    let value: unknown = structuredClone(s.default);
+    let source: ConfigSource = 'default';
+    if (fileValues.has(s.path)) {
+      const raw = fileValues.get(s.path);
+      const checked = s.kind.check(raw);
+      if (checked.ok) [value, source] = [checked.value, 'file'];
+      else problems.push(problem(`${s.path} in ${file}`, s, checked.why, JSON.stringify(raw)));
+    }
+    const text = s.env === undefined ? undefined : env[s.env];
+    if (text !== undefined) {
+      const checked = s.kind.check(s.kind.fromText(text));
+      if (checked.ok) [value, source] = [checked.value, 'env'];
+      else problems.push(problem(s.env!, s, checked.why, JSON.stringify(text)));
+    }
+    entries.push({ setting: s, value, source });
   }
-  if (!c.allowPlaintextBackends) {
-    for (const [setting, host] of plain.filter(([, h]) => !isLoopbackHost(h)))
-      problems.push(
-        `${setting} would send passwords in clear to ${host}: use TLS, or set EAS_ALLOW_PLAINTEXT_BACKENDS=true`,
+  implicitOnItsPort(entries);
+  problems.push(...orphans(entries));
+  const config = assemble(entries);
+  for (const rule of RULES) {
+    const p = rule(config);
+    if (p !== undefined) problems.push(p);
+  }
+  const known = new Set<string>([
+    'EAS_CONFIG',
+    ...SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env])),
+  ]);
+  const unknownEnv = Object.keys(env)
+    .filter((name) => name.startsWith('EAS_') && !name.startsWith('EAS_TEST_') && !known.has(name))
+    .sort();
+  return { file, entries, problems, config, unknownEnv };
+}
+
+/** Builds and validates the configuration; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const report = inspectConfig(env);
+  if (report.problems.length > 0) throw new ConfigError(report.problems);
+  return report.config;
+}
+
+export const DEFAULT_CONFIG: GatewayConfig = inspectConfig({}).config;
+
+function problem(name: string, s: Setting, why: string | undefined, shown: string): string {
+  if (why !== undefined) return `${name}: ${why}`;
+  if (s.secret) return `${name} must ${s.kind.expected}`;
+  // A password inside a URL-like value is not repeated either.
+  return `${name} must ${s.kind.expected}, got ${shown.replace(/(\/\/[^/:@\s]*:)[^/@\s]*@/g, '$1***@')}`;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const BY_PATH = new Set<string>(SETTINGS.map((s) => s.path));
+const SECTIONS = new Set(
+  SETTINGS.map((s) => s.path.split('.'))
+    .filter((p) => p.length > 1)
+    .map(([s]) => s!),
+);
+
+/** The file's values by setting path; unknown keys and malformed sections are problems. */
+function readConfigFile(file: string, problems: string[]): Map<string, unknown> {
+  const values = new Map<string, unknown>();
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    problems.push(`EAS_CONFIG ${file}: ${(e as Error).message}`);
+    return values;
+  }
+  if (!isRecord(json)) {
+    problems.push(`EAS_CONFIG ${file} must hold a JSON object`);
+    return values;
+  }
+  for (const [key, value] of Object.entries(json)) {
+    if (BY_PATH.has(key)) values.set(key, value);
+    else if (!SECTIONS.has(key)) problems.push(`unknown setting ${key} in ${file}`);
+    else if (value === null && key in OPTIONAL_SECTIONS)
+      values.set(`${key}.${OPTIONAL_SECTIONS[key as Section]}`, null);
+    else if (!isRecord(value))
+      problems.push(`${key} in ${file} must be an object, got ${JSON.stringify(value)}`);
+    else
+      for (const [name, v] of Object.entries(value)) {
+        const path = `${key}.${name}`;
+        if (BY_PATH.has(path)) values.set(path, v);
+        else problems.push(`unknown setting ${path} in ${file}`);
+      }
+  }
+  return values;
+}
+
+/**
+ * Settings given for a section that is off: before these defaults ManageSieve was on at 127.0.0.1,
+ * so an EAS_SIEVE_PORT alone must not quietly leave out-of-office off.
+ */
+function orphans(entries: readonly ConfigEntry[]): string[] {
+  const out: string[] = [];
+  for (const [section, key] of Object.entries(OPTIONAL_SECTIONS)) {
+    const inSection = entries.filter((e) => e.setting.path.startsWith(`${section}.`));
+    const switchedBy = inSection.find((e) => e.setting.path === `${section}.${key}`)!;
+    if (switchedBy.value !== undefined) continue;
+    for (const e of inSection.filter((x) => x.source !== 'default' && x !== switchedBy))
+      out.push(
+        `${e.source === 'env' ? e.setting.env : e.setting.path} is set but ${section} is off: set ${switchedBy.setting.env} (${switchedBy.setting.path}) too, or leave it out`,
       );
-  }
-  if (c.backendCaFile !== undefined) {
-    try {
-      if (!readFileSync(c.backendCaFile, 'utf8').includes('-----BEGIN CERTIFICATE-----'))
-        problems.push(`EAS_BACKEND_CA_FILE ${c.backendCaFile}: no PEM certificate in it`);
-    } catch (e) {
-      problems.push(`EAS_BACKEND_CA_FILE ${c.backendCaFile}: ${(e as Error).message}`);
-    }
-  }
-  return problems;
-}
-
-const TRUE_RE = /^(1|true|yes|on)$/i;
-const FALSE_RE = /^(0|false|no|off)$/i;
-const DEFAULT_OPS_PORT = 9464;
-// proxy-addr's names for address ranges, accepted by fastify's trustProxy.
-const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-function isProxyAddress(entry: string): boolean {
-  if (PROXY_RANGES.has(entry)) return true;
-  const [address = '', bits, extra] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
-}
-
-class EnvReader {
-  constructor(
-    private readonly env: Env,
-    private readonly problems: string[],
-  ) {}
-
-  str(name: string, fallback: string): string {
-    return this.env[name] ?? fallback;
-  }
-
-  optional(name: string, fallback: string | undefined): string | undefined {
-    const v = this.env[name] ?? fallback;
-    return v === '' ? undefined : v;
-  }
-
-  list(name: string, fallback: string[]): string[] {
-    const v = this.env[name];
-    return v === undefined
-      ? fallback
-      : v
-          .split(',')
-          .map((x) => x.trim())
-          .filter((x) => x !== '');
-  }
-
-  /**
-   * Trusted proxies. `true` (trust every sender's X-Forwarded-For) is refused: any client could then
-   * pick its own address and step around the per-address login limits.
-   */
-  proxies(name: string, fallback: unknown): string[] {
-    const v: unknown = this.env[name] ?? fallback;
-    const list =
-      v === false || v === undefined
-        ? []
-        : typeof v === 'string'
-          ? v
-              .split(',')
-              .map((x) => x.trim())
-              .filter((x) => x !== '' && !FALSE_RE.test(x))
-          : Array.isArray(v) && v.every((x) => typeof x === 'string')
-            ? v
-            : undefined;
-    if (list === undefined || v === true || (typeof v === 'string' && TRUE_RE.test(v.trim()))) {
-      this.problems.push(
-        `${name} must list the proxies' addresses or CIDRs (e.g. 10.0.0.5,192.168.0.0/24 or loopback), got ${JSON.stringify(v)}`,
-      );
-      return [];
-    }
-    const bad = list.filter((p) => !isProxyAddress(p));
-    if (bad.length > 0) this.problems.push(`${name}: not an address or CIDR: ${bad.join(', ')}`);
-    return list.filter(isProxyAddress);
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const v = this.env[name];
-    if (v === undefined) return fallback;
-    if (TRUE_RE.test(v)) return true;
-    if (FALSE_RE.test(v)) return false;
-    this.problems.push(`${name} must be true or false, got "${v}"`);
-    return fallback;
-  }
-
-  boolOrAuto(name: string, fallback: boolean | 'auto'): boolean | 'auto' {
-    const v = this.env[name] ?? String(fallback);
-    if (/^auto$/i.test(v)) return 'auto';
-    if (TRUE_RE.test(v)) return true;
-    if (FALSE_RE.test(v)) return false;
-    this.problems.push(`${name} must be true, false or auto, got "${v}"`);
-    return 'auto';
-  }
-
-  int(name: string, fallback: number, min: number): number {
-    const v = this.env[name];
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      this.problems.push(`${name} must be an integer ≥ ${min}, got "${v}"`);
-    return Number.isInteger(n) ? n : fallback;
-  }
-
-  port(name: string, fallback: number): number {
-    const n = this.int(name, fallback, 0);
-    if (n > 65535) this.problems.push(`${name} must be a port number (0–65535), got ${n}`);
-    return n;
-  }
-
-  /**
-   * A TLS mode from the environment or the file. true and false are the old boolean setting:
-   * implicit TLS, or STARTTLS (now required, where it used to be taken only when offered).
-   */
-  tls<const T extends BackendTls>(name: string, fallback: unknown, allowed: readonly T[]): T {
-    const v: unknown = this.env[name] ?? fallback;
-    const text = typeof v === 'boolean' ? String(v) : v;
-    const mode =
-      typeof text !== 'string'
-        ? undefined
-        : TRUE_RE.test(text)
-          ? 'implicit'
-          : FALSE_RE.test(text)
-            ? 'starttls'
-            : text;
-    if ((allowed as readonly unknown[]).includes(mode)) return mode as T;
-    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-    return allowed[0] as T;
-  }
-
-  oneOf<const T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const v = this.env[name];
-    if (v === undefined) {
-      if (!allowed.includes(fallback))
-        this.problems.push(`${name}: "${fallback}" is not one of ${allowed.join(', ')}`);
-      return fallback;
-    }
-    if ((allowed as readonly string[]).includes(v)) return v as T;
-    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
-    return fallback;
-  }
-}
-
-function deepMerge(base: unknown, over: unknown, problems: string[], path = ''): unknown {
-  if (over === undefined) return base;
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
-  if (typeof over !== 'object' || over === null || Array.isArray(over)) {
-    problems.push(`${path || 'configuration'} must be an object`);
-    return base;
-  }
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  const freeForm = path === 'users' || path === 'provisioning.policy';
-  for (const [k, v] of Object.entries(over)) {
-    const p = path ? `${path}.${k}` : k;
-    if (!freeForm && !(k in out)) {
-      problems.push(`unknown setting ${p}`);
-      continue;
-    }
-    out[k] = freeForm ? v : deepMerge(out[k], v, problems, p);
   }
   return out;
+}
+
+/** The nested GatewayConfig from flat entries; an optional section without its key is undefined. */
+function assemble(entries: readonly ConfigEntry[]): GatewayConfig {
+  const out: Record<string, unknown> = {};
+  for (const { setting: s, value } of entries) {
+    const [first, second] = s.path.split('.') as [string, string | undefined];
+    if (second === undefined) out[first] = value;
+    else ((out[first] ??= {}) as Record<string, unknown>)[second] = value;
+  }
+  for (const [section, key] of Object.entries(OPTIONAL_SECTIONS)) {
+    if ((out[section] as Record<string, unknown>)[key] === undefined) out[section] = undefined;
+  }
+  return out as unknown as GatewayConfig;
+}
+
+/**
+ * A value as `config check` may print it: a secret is `***` (a URL keeps scheme, host and path),
+ * and a password inside any URL is masked too.
+ */
+export function printable(entry: ConfigEntry): unknown {
+  const v = entry.value;
+  if (v === undefined || v === '') return v;
+  const url =
+    typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v) && URL.canParse(v) ? new URL(v) : undefined;
+  if (entry.setting.secret) {
+    if (url === undefined) return '***';
+    const who = url.username || url.password ? '***@' : '';
+    return `${url.protocol}//${who}${url.host}${url.pathname}${url.search ? '?***' : ''}`;
+  }
+  if (url?.password) {
+    url.password = '***';
+    return url.href;
+  }
+  return v;
 }

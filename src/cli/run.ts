@@ -1,6 +1,7 @@
 import { ConfigError } from '../config.js';
 import { WbxmlDecodeError, WbxmlEncodeError } from '../wbxml/index.js';
 import { CliUsageError, type CliIo } from './io.js';
+import { configCommand } from './config.js';
 import { devicesCommand } from './devices.js';
 import { serveCommand } from './serve.js';
 import { traceCommand } from './trace.js';
@@ -12,6 +13,10 @@ const SUBCOMMANDS: Readonly<Record<string, { run: Subcommand; summary: string }>
   serve: {
     run: serveCommand,
     summary: 'serve                         run the gateway (configuration from EAS_* or EAS_CONFIG)',
+  },
+  config: {
+    run: configCommand,
+    summary: 'config check [--json]         validate the configuration, print it (secrets masked)',
   },
   devices: {
     run: devicesCommand,

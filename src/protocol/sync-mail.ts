@@ -95,6 +95,18 @@ export async function syncMailCollection(
     const window = takeWindow(s, windowSize);
     const rendered = await renderWindow(store, folder.key, req.collectionId, s, window, render, ctx);
     moreAvailable = window.moreAvailable || rendered.deferred;
+    ctx.log.debug(
+      {
+        collectionId: req.collectionId,
+        syncKey: req.syncKey,
+        replay: known.which === 'previous',
+        adds: window.adds,
+        changes: window.changes,
+        deletes: window.deletes,
+        deferred: rendered.deferred,
+      },
+      'Sync window',
+    );
     commands.push(...rendered.commands);
     countSent('Email', rendered.commands, ctx);
   }

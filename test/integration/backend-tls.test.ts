@@ -29,9 +29,12 @@ function configFrom(vars: Record<string, string>): GatewayConfig {
   return loadConfig({
     EAS_IMAP_PORT: String(env.imapTlsPort),
     EAS_SMTP_PORT: String(env.submissionTlsPort),
+    EAS_SIEVE_HOST: env.host,
     EAS_SIEVE_PORT: String(env.sieveTlsPort),
     EAS_DAV_URL: `https://${env.host}:${env.davsPort}/`,
     EAS_GAL_URL: `https://${env.host}:${env.davsPort}/directory/gal/`,
+    EAS_GAL_USER: 'directory',
+    EAS_GAL_PASSWORD: 'password',
     EAS_STATE_DRIVER: 'memory',
     ...vars,
   });
@@ -216,7 +219,7 @@ describe('CalDAV/CardDAV over https', () => {
 
 describe('configuration', () => {
   it('requires TLS by default: STARTTLS, implicit on 993 and 465, verification on', () => {
-    const c = loadConfig({});
+    const c = loadConfig({ EAS_SIEVE_HOST: 'mail.example.com' });
     expect([c.imap.tls, c.smtp.tls, c.sieve?.tls]).toEqual(['starttls', 'starttls', 'starttls']);
     expect([c.imap.tlsVerify, c.smtp.tlsVerify, c.sieve?.tlsVerify, c.davTlsVerify]).toEqual([
       true,
@@ -241,7 +244,7 @@ describe('configuration', () => {
       EAS_GAL_URL: 'http://dav.example.com/gal/',
     };
     expect(() => loadConfig(plain)).toThrow(
-      /EAS_IMAP_TLS=none would send passwords in clear to mail\.example\.com[^]*EAS_SMTP_TLS=none[^]*192\.0\.2\.7[^]*EAS_SIEVE_TLS=none[^]*EAS_DAV_URL=http:[^]*EAS_GAL_URL=http:/,
+      /EAS_IMAP_TLS=none \(imap\.tls\) would send passwords in clear to mail\.example\.com[^]*EAS_SMTP_TLS=none[^]*192\.0\.2\.7[^]*EAS_SIEVE_TLS=none[^]*EAS_DAV_URL=http:[^]*EAS_GAL_URL=http:/,
     );
     expect(loadConfig({ ...plain, EAS_ALLOW_PLAINTEXT_BACKENDS: 'true' }).imap.tls).toBe('none');
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])
@@ -253,7 +256,7 @@ describe('configuration', () => {
       /EAS_IMAP_TLS must be one of implicit, starttls, none, got "ssl"[^]*EAS_SIEVE_TLS must be one of starttls, none/,
     );
     expect(() => loadConfig({ EAS_BACKEND_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
-      /EAS_BACKEND_CA_FILE \/nonexistent\/ca\.pem: ENOENT/,
+      /EAS_BACKEND_CA_FILE \(backendCaFile\) \/nonexistent\/ca\.pem: ENOENT/,
     );
     const dir = mkdtempSync(join(tmpdir(), 'eas-tls-'));
     expect(() => loadConfig({ EAS_BACKEND_CA_FILE: dir })).toThrow(/EAS_BACKEND_CA_FILE/);
@@ -265,7 +268,7 @@ describe('configuration', () => {
     expect(loadConfig({ EAS_CONFIG: file, EAS_IMAP_TLS: 'implicit' }).imap.tls).toBe('implicit');
     writeFileSync(file, JSON.stringify({ imap: { tls: 5 } }));
     expect(() => loadConfig({ EAS_CONFIG: file })).toThrow(
-      /EAS_IMAP_TLS must be one of implicit, starttls, none, got 5/,
+      /imap\.tls in .*config\.json must be one of implicit, starttls, none, got 5/,
     );
     expect(loadConfig({ EAS_BACKEND_CA_FILE: env.caFile }).backendCaFile).toBe(env.caFile);
   });

@@ -41,12 +41,17 @@ describe.skipIf(!existsSync(cli))('eas-gateway serve', () => {
         EAS_PORT: '0',
         EAS_TLS_CERT: join(dir, 'cert.pem'),
         EAS_TLS_KEY: join(dir, 'key.pem'),
-        // The TLS twins of the test servers with the default settings (STARTTLS required, the
+        // The TLS twins of the test servers with the default TLS settings (STARTTLS required, the
         // certificate verified) and the env's CA.
+        EAS_IMAP_HOST: env.host,
         EAS_IMAP_PORT: String(env.imapTlsPort),
+        EAS_SMTP_HOST: env.host,
         EAS_SMTP_PORT: String(env.submissionTlsPort),
         EAS_DAV_URL: `https://${env.host}:${env.davsPort}/`,
         EAS_GAL_URL: `https://${env.host}:${env.davsPort}/directory/gal/`,
+        EAS_GAL_USER: 'directory',
+        EAS_GAL_PASSWORD: 'password',
+        EAS_SIEVE_HOST: env.host,
         EAS_SIEVE_PORT: String(env.sieveTlsPort),
         EAS_BACKEND_CA_FILE: env.caFile,
         EAS_STATE_PATH: join(dir, 'state.sqlite'),

@@ -61,6 +61,8 @@ export class SoakDevice {
     changesOfUnknown: 0,
   };
   #sendSeq = 0;
+  /** How the last `call` went, attempt by attempt (HTTP status, or 'cut'), for divergence reports. */
+  private lastTries: string[] = [];
   /** What happened to each item on this device, for a divergence report. */
   readonly history = new Map<string, string[]>();
   readonly duplicates: string[] = [];
@@ -84,6 +86,7 @@ export class SoakDevice {
 
   /** One request, sent again unchanged until an answer comes; undefined when it never did. */
   async call(cmd: string, body: WbxmlElement | undefined, accept: (a: EasAnswer) => boolean = () => true) {
+    this.lastTries = [];
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
       this.counters.requests++;
       let answer: EasAnswer | undefined;
@@ -99,7 +102,12 @@ export class SoakDevice {
       } catch {
         answer = undefined;
       }
-      if (answer?.status === 200 && accept(answer)) return answer;
+      const taken = answer?.status === 200 && accept(answer);
+      // '200?': an answer the device sends again (Sync Status 16 or 5, a failed SendMail).
+      this.lastTries.push(
+        answer === undefined ? 'cut' : taken ? '200' : answer.status === 200 ? '200?' : String(answer.status),
+      );
+      if (taken) return answer;
       this.counters.failedAttempts++;
       if (answer !== undefined && answer.status >= 500) {
         this.counters.status5xx++;
@@ -198,24 +206,27 @@ export class SoakDevice {
       return { more: true };
     }
     if (c.status !== '1') return { more: false };
+    // Which request this answer is, for the item histories: the key sent, the key received, and
+    // the attempts it took (a replayed key shows as more than one).
+    const exchange = `key ${f.syncKey} → ${c.syncKey ?? '-'} tries ${this.lastTries.join(',')}`;
     const refused = new Map<string, string>();
     for (const r of c.responses) {
       const id = childText(r, 'AirSync:ServerId');
       const st = childText(r, 'AirSync:Status');
       if (id !== undefined && st !== undefined) refused.set(id, st);
     }
-    this.applyOwn(f, changed, deleted, refused);
+    this.applyOwn(f, changed, deleted, refused, exchange);
     for (const a of c.adds) {
       if (f.items.has(a.serverId)) {
         this.counters.duplicatedAdds++;
         this.duplicates.push(`${a.serverId}: ${this.history.get(a.serverId)?.join(' | ')}`);
       }
       f.items.set(a.serverId, viewOf(a.data));
-      this.noteItem(a.serverId, `add ${JSON.stringify(viewOf(a.data))} key ${f.syncKey}`);
+      this.noteItem(a.serverId, `add ${JSON.stringify(viewOf(a.data))} ${exchange}`);
     }
     for (const ch of c.changes) {
       const now = f.items.get(ch.serverId);
-      this.noteItem(ch.serverId, `change ${JSON.stringify(partialViewOf(ch.data))} key ${f.syncKey}`);
+      this.noteItem(ch.serverId, `change ${JSON.stringify(partialViewOf(ch.data))} ${exchange}`);
       if (now === undefined) {
         this.counters.changesOfUnknown++;
         continue;
@@ -224,7 +235,7 @@ export class SoakDevice {
     }
     for (const id of [...c.deletes, ...c.softDeletes]) {
       f.items.delete(id);
-      this.noteItem(id, `delete key ${f.syncKey}`);
+      this.noteItem(id, `delete ${exchange}`);
     }
     f.syncKey = c.syncKey ?? f.syncKey;
     return { more: c.moreAvailable };
@@ -236,14 +247,15 @@ export class SoakDevice {
     changed: ReadonlyMap<string, ItemView>,
     deleted: readonly string[],
     refused: ReadonlyMap<string, string>,
+    exchange = `key ${f.syncKey}`,
   ): void {
     for (const id of deleted) {
       f.items.delete(id);
-      this.noteItem(id, `own delete status ${refused.get(id) ?? 'ok'} key ${f.syncKey}`);
+      this.noteItem(id, `own delete status ${refused.get(id) ?? 'ok'} ${exchange}`);
     }
     for (const [id, view] of changed) {
       const status = refused.get(id);
-      this.noteItem(id, `own change ${JSON.stringify(view)} status ${status ?? 'ok'} key ${f.syncKey}`);
+      this.noteItem(id, `own change ${JSON.stringify(view)} status ${status ?? 'ok'} ${exchange}`);
       if (status === undefined) f.items.set(id, view);
       else if (status === '8') f.items.delete(id);
       // 7: the server's version wins and comes in this answer's Changes.
@@ -282,7 +294,7 @@ export class SoakDevice {
     if (!response) return;
     const status = childText(response, 'Move:Status');
     const view = from.items.get(serverId);
-    this.noteItem(serverId, `moved out status ${status}`);
+    this.noteItem(serverId, `moved out status ${status} tries ${this.lastTries.join(',')}`);
     if (status === '3') {
       from.items.delete(serverId);
       const dst = childText(response, 'Move:DstMsgId');

@@ -78,3 +78,72 @@ describe('eas-gateway devices', () => {
     expect(res.stderr).toMatch(/invalid configuration:\n {2}- EAS_PORT must be an integer/);
   });
 });
+
+describe('eas-gateway config check', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('prints every effective value with its source, secrets masked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eas-cli-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ imap: { port: 993, tls: 'implicit' }, gal: { password: 'gal-s3cret' } }),
+    );
+    Object.assign(process.env, {
+      EAS_CONFIG: file,
+      EAS_IMAP_HOST: 'mail.example.com',
+      EAS_GAL_URL: 'https://dav.example.com/directory/gal/',
+      EAS_STATE_URL: 'postgres://eas:db-s3cret@db.example.com/eas?sslpassword=x',
+      EAS_DAV_URL: 'https://dav:dav-s3cret@dav.example.com/',
+      EAS_IMAP_PROT: '993',
+    });
+    const res = await cli(['config', 'check']);
+    expect(res.code).toBe(0);
+    const out = res.stdout.toString();
+    expect(out).not.toMatch(/s3cret|sslpassword/);
+    expect(out).toContain(`file: ${file}`);
+    expect(out).toMatch(/^imap\.host += "mail\.example\.com" +# env +EAS_IMAP_HOST$/m);
+    expect(out).toMatch(/^imap\.port += 993 +# file +EAS_IMAP_PORT$/m);
+    expect(out).toMatch(/^smtp\.port += 587 +# default +EAS_SMTP_PORT$/m);
+    expect(out).toMatch(/^gal\.password += \*\*\* +# file +EAS_GAL_PASSWORD$/m);
+    expect(out).toMatch(/^state\.url += postgres:\/\/\*\*\*@db\.example\.com\/eas\?\*\*\* +# env/m);
+    expect(out).toMatch(/^davUrl += "https:\/\/dav:\*\*\*@dav\.example\.com\/"/m);
+    expect(out).toMatch(/^users += \{\} +# default +\(file only\)$/m);
+    expect(out).toContain('# EAS_IMAP_PROT is not a setting (ignored)');
+
+    const json = JSON.parse((await cli(['config', 'check', '--json'])).stdout.toString()) as {
+      settings: { path: string; value: unknown; source: string }[];
+    };
+    expect(JSON.stringify(json)).not.toMatch(/s3cret/);
+    expect(json.settings.find((s) => s.path === 'gal.password')).toMatchObject({
+      value: '***',
+      source: 'file',
+    });
+  });
+
+  it('lists every problem and exits non-zero; a wrong call is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eas-cli-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ imap: { tls: 'false' }, limits: { devicesPerUser: -1 }, gal: { pasword: 'x' } }),
+    );
+    Object.assign(process.env, { EAS_CONFIG: file, EAS_PORT: 'eighty', EAS_GAL_PASSWORD: 'gal-s3cret' });
+    const res = await cli(['config', 'check']);
+    expect(res.code).toBe(1);
+    expect(res.stdout.toString()).toBe('');
+    expect(res.stderr.split('\n').filter((l) => l.startsWith('  - '))).toEqual([
+      `  - unknown setting gal.pasword in ${file}`,
+      '  - EAS_PORT must be an integer from 0 to 65535, got "eighty"',
+      `  - imap.tls in ${file} must be one of implicit, starttls, none, got "false"`,
+      `  - limits.devicesPerUser in ${file} must be an integer ≥ 1, got -1`,
+      '  - EAS_GAL_PASSWORD is set but gal is off: set EAS_GAL_URL (gal.url) too, or leave it out',
+    ]);
+    expect(res.stderr).not.toContain('s3cret');
+    expect((await cli(['config'])).code).toBe(2);
+    expect((await cli(['config', 'check', '--yaml'])).code).toBe(2);
+  });
+});
