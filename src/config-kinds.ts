@@ -74,6 +74,21 @@ export const boolOrAuto: Kind<boolean | 'auto'> = kind(
   (text) => (/^auto$/i.test(text.trim()) ? 'auto' : readBoolean(text)),
 );
 
+/**
+ * A backend's TLS mode (GatewayConfig's BackendTls). true and false, the boolean setting it
+ * replaces, read as implicit and starttls: STARTTLS, once taken only when offered, is now required.
+ */
+export function tlsMode<const T extends string>(allowed: readonly T[]): Kind<T> {
+  return kind(
+    `be one of ${allowed.join(', ')}`,
+    (v) => {
+      const mode = v === true ? 'implicit' : v === false ? 'starttls' : v;
+      return (allowed as readonly unknown[]).includes(mode) ? ok(mode as T) : bad();
+    },
+    readBoolean,
+  );
+}
+
 export function oneOf<const T extends string>(allowed: readonly T[]): Kind<T> {
   return kind(`be one of ${allowed.join(', ')}`, (v) =>
     (allowed as readonly unknown[]).includes(v) ? ok(v as T) : bad(),

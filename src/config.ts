@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './http/login-limiter.js';
 import {
   bool,
@@ -12,6 +13,7 @@ import {
   port,
   proxies,
   text,
+  tlsMode,
   users,
   type Kind,
 } from './config-kinds.js';
@@ -31,8 +33,8 @@ export interface GatewayConfig {
   /** How a typed user name becomes the login and the state key (src/http/identity.ts). */
   loginFormat: 'local' | 'email' | 'as-given' | 'as-given-lowercase';
   /** `hideDeleted`: messages marked \Deleted and not yet expunged are gone for devices. */
-  imap: { host: string; port: number; secure: boolean; rejectUnauthorized: boolean; hideDeleted: boolean };
-  smtp: { host: string; port: number; secure: boolean; savesSent: boolean };
+  imap: { host: string; port: number; tls: BackendTls; tlsVerify: boolean; hideDeleted: boolean };
+  smtp: { host: string; port: number; tls: BackendTls; tlsVerify: boolean; savesSent: boolean };
   /** CalDAV/CardDAV base URL; empty to serve mail only. */
   davUrl: string | undefined;
   /** How often a waiting Ping or Sync polls a calendar or address book (DAV has no push). */
@@ -43,8 +45,14 @@ export interface GatewayConfig {
   caldavSchedules: boolean | 'auto';
   /** The global address list: a shared CardDAV address book read with its own login. */
   gal: { url: string; user: string; password: string } | undefined;
-  /** ManageSieve for out-of-office; empty to disable Oof. */
-  sieve: { host: string; port: number } | undefined;
+  /** ManageSieve for out-of-office; empty to disable Oof. No implicit-TLS port exists (RFC 5804). */
+  sieve: { host: string; port: number; tls: 'starttls' | 'none'; tlsVerify: boolean } | undefined;
+  /** Certificate verification towards the DAV server and the GAL (TLS itself follows the URL's scheme). */
+  davTlsVerify: boolean;
+  /** One more CA (PEM file) trusted for backend certificates, besides Node's roots and NODE_EXTRA_CA_CERTS. */
+  backendCaFile: string | undefined;
+  /** Plaintext (`tls: none`, http:// DAV) to a host other than loopback; refused unless set. */
+  allowPlaintextBackends: boolean;
   /** SQLite file (one instance), PostgreSQL URL (several instances), or memory (tests). */
   state: { driver: 'sqlite' | 'postgres' | 'memory'; path: string; url?: string };
   provisioning: { required: boolean; policy: Record<string, string | null> };
@@ -61,6 +69,12 @@ export interface GatewayConfig {
   trace: { dir: string | undefined; all: boolean; users: string[]; devices: string[]; redactBodies: boolean };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
+
+/**
+ * How a backend connection is protected: TLS from the first byte (993, 465), STARTTLS that must
+ * succeed (never a fallback to plaintext), or none (plaintext, passwords in clear).
+ */
+export type BackendTls = 'implicit' | 'starttls' | 'none';
 
 /** Groups of settings: `imap.port` in the file, one level deep. */
 type Section =
@@ -121,6 +135,7 @@ function setting<P extends SettingPath>(
 
 const httpUrl = optionalUrl(['http:', 'https:'], 'an http(s) URL');
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+const BACKEND_TLS = ['implicit', 'starttls', 'none'] as const;
 
 /**
  * Every setting, once: file path, environment variable, kind, default. Adding a setting is one line
@@ -149,14 +164,18 @@ export const SETTINGS = [
   ),
   setting('imap.host', 'EAS_IMAP_HOST', text, '127.0.0.1'),
   setting('imap.port', 'EAS_IMAP_PORT', port, 143),
-  setting('imap.secure', 'EAS_IMAP_TLS', bool, false),
-  setting('imap.rejectUnauthorized', 'EAS_IMAP_TLS_VERIFY', bool, true),
+  // Implicit by default on port 993 (IMPLICIT_TLS_PORTS).
+  setting('imap.tls', 'EAS_IMAP_TLS', tlsMode(BACKEND_TLS), 'starttls'),
+  setting('imap.tlsVerify', 'EAS_IMAP_TLS_VERIFY', bool, true),
   setting('imap.hideDeleted', 'EAS_IMAP_HIDE_DELETED', bool, true),
   setting('smtp.host', 'EAS_SMTP_HOST', text, '127.0.0.1'),
   setting('smtp.port', 'EAS_SMTP_PORT', port, 587),
-  setting('smtp.secure', 'EAS_SMTP_TLS', bool, false),
+  // Implicit by default on port 465 (IMPLICIT_TLS_PORTS).
+  setting('smtp.tls', 'EAS_SMTP_TLS', tlsMode(BACKEND_TLS), 'starttls'),
+  setting('smtp.tlsVerify', 'EAS_SMTP_TLS_VERIFY', bool, true),
   setting('smtp.savesSent', 'EAS_SMTP_SAVES_SENT', bool, false),
   setting('davUrl', 'EAS_DAV_URL', httpUrl, undefined),
+  setting('davTlsVerify', 'EAS_DAV_TLS_VERIFY', bool, true),
   setting('davPollSeconds', 'EAS_DAV_POLL_SECONDS', int(5), 30),
   setting('davRecheckSeconds', 'EAS_DAV_RECHECK_SECONDS', int(0), 300),
   setting('caldavSchedules', 'EAS_CALDAV_SCHEDULES', boolOrAuto, 'auto'),
@@ -165,6 +184,10 @@ export const SETTINGS = [
   setting('gal.password', 'EAS_GAL_PASSWORD', text, '', { secret: true }),
   setting('sieve.host', 'EAS_SIEVE_HOST', optionalText, undefined),
   setting('sieve.port', 'EAS_SIEVE_PORT', port, 4190),
+  setting('sieve.tls', 'EAS_SIEVE_TLS', tlsMode(['starttls', 'none']), 'starttls'),
+  setting('sieve.tlsVerify', 'EAS_SIEVE_TLS_VERIFY', bool, true),
+  setting('backendCaFile', 'EAS_BACKEND_CA_FILE', optionalText, undefined),
+  setting('allowPlaintextBackends', 'EAS_ALLOW_PLAINTEXT_BACKENDS', bool, false),
   setting('state.driver', 'EAS_STATE_DRIVER', oneOf(['sqlite', 'postgres', 'memory']), 'sqlite'),
   setting('state.path', 'EAS_STATE_PATH', text, 'data/eas-gateway.sqlite'),
   setting(
@@ -221,12 +244,75 @@ export const SETTINGS = [
 type Unlisted = Exclude<SettingPath, (typeof SETTINGS)[number]['path']>;
 const _everySettingListed: [Unlisted] extends [never] ? true : Unlisted = true;
 
+/** IMAPS (993) and submissions (465, RFC 8314) speak TLS from the first byte: their TLS default. */
+const IMPLICIT_TLS_PORTS = [
+  ['imap.tls', 'imap.port', 993],
+  ['smtp.tls', 'smtp.port', 465],
+] as const;
+
+function implicitOnItsPort(entries: ConfigEntry[]): void {
+  for (const [tlsPath, portPath, implicitPort] of IMPLICIT_TLS_PORTS) {
+    const i = entries.findIndex((e) => e.setting.path === tlsPath);
+    const mode = entries[i];
+    const portEntry = entries.find((e) => e.setting.path === portPath);
+    if (mode?.source === 'default' && portEntry?.value === implicitPort)
+      entries[i] = { ...mode, value: 'implicit' };
+  }
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether traffic to this host stays on the machine (where plaintext exposes nothing). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const family = isIP(h);
+  if (family === 0) return false;
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
+  return v4 !== undefined ? LOOPBACK.check(v4, 'ipv4') : LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Every backend gets the user's password: plaintext only towards loopback unless the operator
+ * says otherwise. `host` gives the host a setting sends plaintext to, if it does.
+ */
+function plaintextTo(setting: string, host: (c: GatewayConfig) => string | undefined) {
+  return (c: GatewayConfig): string | undefined => {
+    const h = c.allowPlaintextBackends ? undefined : host(c);
+    return h === undefined || isLoopbackHost(h)
+      ? undefined
+      : `${setting} would send passwords in clear to ${h}: use TLS, or set EAS_ALLOW_PLAINTEXT_BACKENDS=true`;
+  };
+}
+
+const httpHost = (url: string | undefined): string | undefined =>
+  url?.startsWith('http://') ? new URL(url).hostname : undefined;
+
+function caFileProblem(c: GatewayConfig): string | undefined {
+  if (c.backendCaFile === undefined) return undefined;
+  try {
+    return readFileSync(c.backendCaFile, 'utf8').includes('-----BEGIN CERTIFICATE-----')
+      ? undefined
+      : `EAS_BACKEND_CA_FILE (backendCaFile) ${c.backendCaFile}: no PEM certificate in it`;
+  } catch (e) {
+    return `EAS_BACKEND_CA_FILE (backendCaFile) ${c.backendCaFile}: ${(e as Error).message}`;
+  }
+}
+
 /** Checks that involve more than one setting. */
 const RULES: readonly ((c: GatewayConfig) => string | undefined)[] = [
   (c) =>
     c.state.driver === 'postgres' && c.state.url === undefined
       ? 'EAS_STATE_URL (state.url) must be a postgres:// URL when EAS_STATE_DRIVER is postgres'
       : undefined,
+  plaintextTo('EAS_IMAP_TLS=none (imap.tls)', (c) => (c.imap.tls === 'none' ? c.imap.host : undefined)),
+  plaintextTo('EAS_SMTP_TLS=none (smtp.tls)', (c) => (c.smtp.tls === 'none' ? c.smtp.host : undefined)),
+  plaintextTo('EAS_SIEVE_TLS=none (sieve.tls)', (c) => (c.sieve?.tls === 'none' ? c.sieve.host : undefined)),
+  plaintextTo('EAS_DAV_URL=http://… (davUrl)', (c) => httpHost(c.davUrl)),
+  plaintextTo('EAS_GAL_URL=http://… (gal.url)', (c) => httpHost(c.gal?.url)),
+  caFileProblem,
 ];
 
 export class ConfigError extends Error {
@@ -289,6 +375,7 @@ export function inspectConfig(env: Env = process.env): ConfigReport {
     }
     entries.push({ setting: s, value, source });
   }
+  implicitOnItsPort(entries);
   problems.push(...orphans(entries));
   const config = assemble(entries);
   for (const rule of RULES) {

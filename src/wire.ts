@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
-import { DavCollectionStore, davPresence } from './backends/dav/index.js';
+import { DavCollectionStore, davPresence, tlsFetch } from './backends/dav/index.js';
 import { CardDavDirectory } from './backends/dav/directory.js';
 import {
   ImapChangeFeed,
@@ -11,9 +11,10 @@ import {
 } from './backends/imap/index.js';
 import { SieveOofStore } from './backends/sieve/index.js';
 import { NodemailerSubmitter } from './backends/smtp/index.js';
+import { backendTlsOptions } from './backends/tls.js';
 import type { Backends, Credentials, UserBackends } from './backends/types.js';
 import { UserBackendsPool } from './backends/user-pool.js';
-import type { GatewayConfig } from './config.js';
+import type { BackendTls, GatewayConfig } from './config.js';
 import { MemoryStateStore } from './state/memory/index.js';
 import { openPostgresStateStore } from './state/postgres/index.js';
 import { openSqliteStateStore } from './state/sqlite/index.js';
@@ -28,41 +29,64 @@ export async function openStateStore(config: GatewayConfig): Promise<StateStore>
   return openSqliteStateStore(config.state.path);
 }
 
+// imapflow's and nodemailer's STARTTLS switch: true requires it, false never tries it (unset, "when
+// offered", is never used: an attacker on the path can strip the offer).
+const STARTTLS_OF: Readonly<Record<BackendTls, boolean | undefined>> = {
+  implicit: undefined,
+  starttls: true,
+  none: false,
+};
+
 export function createBackends(config: GatewayConfig, logger?: Logger): Backends {
+  const tlsFor = (verify: boolean) => backendTlsOptions(verify, config.backendCaFile);
   const imap: ImapConfig = {
     host: config.imap.host,
     port: config.imap.port,
-    secure: config.imap.secure,
-    tls: { rejectUnauthorized: config.imap.rejectUnauthorized },
+    secure: config.imap.tls === 'implicit',
+    startTls: STARTTLS_OF[config.imap.tls],
+    tls: tlsFor(config.imap.tlsVerify),
     hideDeleted: config.imap.hideDeleted,
     logger: logger?.child({ component: 'imap' }),
   };
+  const smtp = {
+    host: config.smtp.host,
+    port: config.smtp.port,
+    secure: config.smtp.tls === 'implicit',
+    startTls: STARTTLS_OF[config.smtp.tls],
+    tls: tlsFor(config.smtp.tlsVerify),
+  };
+  const sieve = config.sieve && {
+    host: config.sieve.host,
+    port: config.sieve.port,
+    startTls: config.sieve.tls === 'starttls',
+    tls: tlsFor(config.sieve.tlsVerify),
+  };
+  // The global fetch verifies against Node's roots and NODE_EXTRA_CA_CERTS; other TLS settings
+  // need a fetch of their own.
+  const davFetch =
+    config.davTlsVerify && config.backendCaFile === undefined
+      ? undefined
+      : tlsFetch(tlsFor(config.davTlsVerify));
   // One GAL for everybody, read with its own login (shared by all users' requests).
-  const directory = config.gal === undefined ? undefined : new CardDavDirectory(config.gal);
+  const directory =
+    config.gal === undefined ? undefined : new CardDavDirectory({ ...config.gal, fetch: davFetch });
   const davBase = {
     recheckMs: config.davRecheckSeconds * 1000,
     logger: logger?.child({ component: 'dav' }),
+    fetch: davFetch,
   };
   const open = (credentials: Credentials): UserBackends => {
     const mail = new ImapMailStore(imap, credentials);
     const mailChanges = new ImapChangeFeed(imap, credentials);
-    const submitter = new NodemailerSubmitter(
-      {
-        host: config.smtp.host,
-        port: config.smtp.port,
-        secure: config.smtp.secure,
-        rejectUnauthorized: config.imap.rejectUnauthorized,
-      },
-      credentials,
-    );
+    const submitter = new NodemailerSubmitter(smtp, credentials);
     const address = credentials.user.includes('@')
       ? credentials.user
       : `${credentials.user}@${config.mailDomain}`;
     const davUrl = config.davUrl;
     const oof =
-      config.sieve === undefined
+      sieve === undefined
         ? undefined
-        : new SieveOofStore({ host: config.sieve.host, port: config.sieve.port }, credentials, {
+        : new SieveOofStore(sieve, credentials, {
             addresses: [address],
             internalDomains: [config.mailDomain],
           });

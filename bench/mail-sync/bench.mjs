@@ -73,7 +73,7 @@ const stateDir = mkdtempSync(join(tmpdir(), 'eas-bench-'));
 async function gateway(name, qresync) {
   const config = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, qresync },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, tls: 'none', qresync },
     state: { driver: 'sqlite', path: join(stateDir, `${name}.sqlite`) },
   };
   const state = await openStateStore(config);

@@ -134,7 +134,7 @@ try {
     ...DEFAULT_CONFIG,
     plainHttp: true,
     provisioning: { required: false, policy: {} },
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, tls: 'none' },
     // Mail only: the bench users exist in Dovecot, not in Radicale or ManageSieve.
     davUrl: undefined,
     sieve: undefined,

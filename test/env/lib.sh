@@ -9,7 +9,8 @@ RUN=$(cd "$RUN" && pwd)
 
 PORT_VARS=(EAS_TEST_IMAP_PORT EAS_TEST_SUBMISSION_PORT EAS_TEST_SMTP_PORT EAS_TEST_LMTP_PORT
   EAS_TEST_SIEVE_PORT EAS_TEST_DAV_PORT EAS_TEST_PG_PORT EAS_TEST_COURIER_PORT EAS_TEST_CYRUS_PORT EAS_TEST_CYRUS_DAV_PORT
-  EAS_TEST_XANDIKOS_PORT)
+  EAS_TEST_XANDIKOS_PORT EAS_TEST_IMAP_TLS_PORT EAS_TEST_IMAPS_PORT EAS_TEST_SUBMISSION_TLS_PORT
+  EAS_TEST_SUBMISSIONS_PORT EAS_TEST_SIEVE_TLS_PORT EAS_TEST_DAVS_PORT)
 # start: environment, else defaults. Everything else: environment, else what start recorded, else defaults.
 if [ "${EAS_ENV_IGNORE_RECORDED:-0}" != 1 ] && [ -f "$RUN/env.sh" ]; then
   declare -A _from_env=()
@@ -30,6 +31,14 @@ EAS_TEST_COURIER_PORT=${EAS_TEST_COURIER_PORT:-1144}
 EAS_TEST_CYRUS_PORT=${EAS_TEST_CYRUS_PORT:-1145}
 EAS_TEST_CYRUS_DAV_PORT=${EAS_TEST_CYRUS_DAV_PORT:-5233}
 EAS_TEST_XANDIKOS_PORT=${EAS_TEST_XANDIKOS_PORT:-5234}
+# TLS twins of Dovecot and Radicale (same users and data), certificates from a local CA in run/tls/.
+EAS_TEST_IMAP_TLS_PORT=${EAS_TEST_IMAP_TLS_PORT:-1146}             # IMAP, STARTTLS required
+EAS_TEST_IMAPS_PORT=${EAS_TEST_IMAPS_PORT:-1993}                   # IMAP, implicit TLS
+EAS_TEST_SUBMISSION_TLS_PORT=${EAS_TEST_SUBMISSION_TLS_PORT:-1588} # submission, STARTTLS required
+EAS_TEST_SUBMISSIONS_PORT=${EAS_TEST_SUBMISSIONS_PORT:-1465}       # submission, implicit TLS
+EAS_TEST_SIEVE_TLS_PORT=${EAS_TEST_SIEVE_TLS_PORT:-14191}          # ManageSieve, STARTTLS required
+EAS_TEST_DAVS_PORT=${EAS_TEST_DAVS_PORT:-5235}                     # CalDAV/CardDAV over https
+TLS_DIR=$RUN/tls
 
 MAIL_USER=easmail   # owns the Maildirs (created by setup)
 DAV_USER=radicale   # runs Radicale (created by the Debian package)
@@ -78,12 +87,12 @@ live_pid() { # file, comm-regex
 }
 
 # service name → comm regex and ports (for health checks and stop)
-SERVICES=(postgres dovecot postfix radicale courier-auth courier cyrus xandikos)
+SERVICES=(postgres dovecot dovecot-tls postfix radicale radicale-tls courier-auth courier cyrus xandikos)
 svc_comm() {
   case $1 in
-    dovecot) echo 'dovecot' ;;
+    dovecot|dovecot-tls) echo 'dovecot' ;;
     postfix) echo 'master' ;;
-    radicale) echo 'python3.*|radicale' ;;
+    radicale|radicale-tls) echo 'python3.*|radicale' ;;
     postgres) echo 'postgres|postmaster' ;;
     courier-auth) echo 'authdaemond' ;;
     courier) echo 'couriertcpd' ;;
@@ -94,8 +103,10 @@ svc_comm() {
 svc_ports() {
   case $1 in
     dovecot) echo "$EAS_TEST_IMAP_PORT $EAS_TEST_LMTP_PORT $EAS_TEST_SUBMISSION_PORT $EAS_TEST_SIEVE_PORT" ;;
+    dovecot-tls) echo "$EAS_TEST_IMAP_TLS_PORT $EAS_TEST_IMAPS_PORT $EAS_TEST_SUBMISSION_TLS_PORT $EAS_TEST_SUBMISSIONS_PORT $EAS_TEST_SIEVE_TLS_PORT" ;;
     postfix) echo "$EAS_TEST_SMTP_PORT" ;;
     radicale) echo "$EAS_TEST_DAV_PORT" ;;
+    radicale-tls) echo "$EAS_TEST_DAVS_PORT" ;;
     postgres) echo "$EAS_TEST_PG_PORT" ;;
     courier) echo "$EAS_TEST_COURIER_PORT" ;;
     cyrus) echo "$EAS_TEST_CYRUS_PORT $EAS_TEST_CYRUS_DAV_PORT" ;;

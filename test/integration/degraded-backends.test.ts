@@ -44,11 +44,11 @@ interface Gateway {
 async function gateway(overrides: Partial<GatewayConfig>): Promise<Gateway> {
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
-    smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: env.submissionPort },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, tls: 'none' },
+    smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: env.submissionPort, tls: 'none' },
     davUrl: radicale,
     gal: { url: `${radicale}directory/gal/`, user: 'directory', password: 'password' },
-    sieve: { host: env.host, port: env.sievePort },
+    sieve: { host: env.host, port: env.sievePort, tls: 'none', tlsVerify: true },
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
     ...overrides,
   };
@@ -391,7 +391,9 @@ describe('DAV presence and outages for bob, behind a switchable forwarder', () =
 describe('ManageSieve down', () => {
   let gw: Gateway;
   beforeAll(async () => {
-    gw = await gateway({ sieve: { host: '127.0.0.1', port: await deadPort() } });
+    gw = await gateway({
+      sieve: { host: '127.0.0.1', port: await deadPort(), tls: 'none', tlsVerify: true },
+    });
   });
   afterAll(async () => {
     await gw?.close();

@@ -1,8 +1,9 @@
 // Proves that the loopback test servers of test/env work: Dovecot (IMAP, Submission, ManageSieve),
-// Postfix (delivery to Dovecot LMTP), Radicale (CalDAV/CardDAV) and PostgreSQL.
+// Postfix (delivery to Dovecot LMTP), Radicale (CalDAV/CardDAV), PostgreSQL, and the TLS twins.
 // Needs `test/env/start` and `test/env/seed` to have run. Raw protocols over node:net, DAV over fetch.
 import { describe, it, expect, beforeAll } from 'vitest';
 import net from 'node:net';
+import tls from 'node:tls';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -296,6 +297,32 @@ describe('test environment (test/env)', () => {
       } finally {
         c.close();
       }
+    });
+  });
+
+  describe('TLS twins (run/tls/ca.crt)', () => {
+    const ca = typeof recorded.caFile === 'string' ? fs.readFileSync(recorded.caFile) : undefined;
+    const greeting = (p: number, secure: boolean): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const sock = secure ? tls.connect({ host: HOST, port: p, ca }) : net.connect(p, HOST);
+        sock.once('data', (d: Buffer) => {
+          sock.destroy();
+          resolve(d.toString('utf8'));
+        });
+        sock.once('error', reject);
+      });
+
+    it('verifies IMAPS and submissions against the env CA', async () => {
+      expect(await greeting(Number(recorded.imapsPort), true)).toMatch(/^\* OK/);
+      expect(await greeting(Number(recorded.submissionsPort), true)).toMatch(/^220 /);
+    });
+
+    it('offers STARTTLS on the TLS twins and not on the plain ports (where clients must refuse to log in)', async () => {
+      // Dovecot counts loopback as secured: ssl = required does not refuse a plaintext LOGIN here.
+      expect(await greeting(Number(recorded.imapTlsPort), false)).toMatch(/\bSTARTTLS\b/);
+      expect(await greeting(PORTS.imap, false)).not.toMatch(/STARTTLS/);
+      expect(await greeting(Number(recorded.sieveTlsPort), false)).toMatch(/^"STARTTLS"/m);
+      expect(await greeting(PORTS.sieve, false)).not.toMatch(/STARTTLS/);
     });
   });
 

@@ -29,7 +29,7 @@ async function gateway(logins: string[] = [], atOnce = { now: 0, max: 0 }): Prom
   const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, tls: 'none' },
     davUrl: undefined,
     gal: undefined,
     sieve: undefined,

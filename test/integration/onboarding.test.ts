@@ -27,9 +27,9 @@ beforeAll(async () => {
   const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, tls: 'none' },
     davUrl: `http://${env.host}:${env.davPort}/`,
-    sieve: { host: env.host, port: env.sievePort },
+    sieve: { host: env.host, port: env.sievePort, tls: 'none', tlsVerify: true },
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-onboarding-')), 'state.sqlite') },
   };
   state = await openStateStore(config);

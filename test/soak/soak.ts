@@ -89,6 +89,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     EAS_IMAP_PORT: String(proxies.imap.port),
     EAS_SMTP_HOST: '127.0.0.1',
     EAS_SMTP_PORT: String(proxies.smtp.port),
+    // Plaintext through the loopback fault proxies to the plain test servers.
+    EAS_IMAP_TLS: 'none',
+    EAS_SMTP_TLS: 'none',
     EAS_DAV_URL: `http://127.0.0.1:${proxies.dav.port}/`,
     EAS_GAL_URL: '',
     EAS_SIEVE_HOST: '',

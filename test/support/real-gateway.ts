@@ -35,11 +35,17 @@ export async function realGateway(
   const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: options.imapPort ?? env.imapPort },
-    smtp: { ...DEFAULT_CONFIG.smtp, host: env.host, port: options.smtpPort ?? env.submissionPort },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: options.imapPort ?? env.imapPort, tls: 'none' },
+    smtp: {
+      ...DEFAULT_CONFIG.smtp,
+      host: env.host,
+      port: options.smtpPort ?? env.submissionPort,
+      tls: 'none',
+    },
+    // Plaintext to the plain test servers on loopback (backend-tls.test.ts covers their TLS twins).
+    sieve: { host: env.host, port: env.sievePort, tls: 'none', tlsVerify: true },
     davUrl: `http://${env.host}:${env.davPort}/`,
     gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
-    sieve: { host: env.host, port: env.sievePort },
     davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
   };

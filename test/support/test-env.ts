@@ -13,6 +13,17 @@ export interface TestEnv {
   courierPort?: number;
   /** Cyrus IMAP 3.6 (CONDSTORE, QRESYNC). */
   cyrusPort?: number;
+  /**
+   * The TLS twins of Dovecot and Radicale (same users and data), with certificates for 127.0.0.1
+   * from the env's own CA (`caFile`, PEM): STARTTLS required on the plain-protocol ports.
+   */
+  imapTlsPort: number;
+  imapsPort: number;
+  submissionTlsPort: number;
+  submissionsPort: number;
+  sieveTlsPort: number;
+  davsPort: number;
+  caFile: string;
 }
 
 export function testEnv(): TestEnv {

@@ -97,7 +97,7 @@ describe('one schema for the file and the environment', () => {
   it('checks the JSON types of file values: a string is not a boolean, a negative limit is refused', () => {
     const file = configFile({
       listen: { port: '9443' },
-      imap: { secure: 'false', port: 99999 },
+      imap: { tls: 'false', port: 99999 },
       limits: { devicesPerUser: -1 },
       logLevel: 'loud',
       trustProxy: true,
@@ -109,7 +109,7 @@ describe('one schema for the file and the environment', () => {
       `listen.port in ${file} must be an integer from 0 to 65535, got "9443"`,
       `trustProxy in ${file} must list the proxies' addresses or CIDRs (e.g. 10.0.0.5,192.168.0.0/24 or loopback), got true`,
       `imap.port in ${file} must be an integer from 0 to 65535, got 99999`,
-      `imap.secure in ${file} must be true or false, got "false"`,
+      `imap.tls in ${file} must be one of implicit, starttls, none, got "false"`,
       `provisioning.policy in ${file}: not a string or null: AllowCamera`,
       `users in ${file}: not {"displayName": string, "aliases": [strings]}: alice@example.test`,
       `limits.devicesPerUser in ${file} must be an integer ≥ 1, got -1`,
@@ -119,7 +119,7 @@ describe('one schema for the file and the environment', () => {
   });
 
   it('lists the problems of the file, the environment and between settings together', () => {
-    const file = configFile({ imap: { port: 'imaps' }, listen: 8443, lisen: {}, smtp: { tls: true } });
+    const file = configFile({ imap: { port: 'imaps' }, listen: 8443, lisen: {}, smtp: { secure: true } });
     expect(
       problemsOf({
         EAS_CONFIG: file,
@@ -132,11 +132,11 @@ describe('one schema for the file and the environment', () => {
     ).toEqual([
       `listen in ${file} must be an object, got 8443`,
       `unknown setting lisen in ${file}`,
-      `unknown setting smtp.tls in ${file}`,
+      `unknown setting smtp.secure in ${file}`,
       'EAS_PORT must be an integer from 0 to 65535, got ""',
       // Overridden by EAS_IMAP_PORT, and still wrong in the file.
       `imap.port in ${file} must be an integer from 0 to 65535, got "imaps"`,
-      'EAS_IMAP_TLS must be true or false, got "sure"',
+      'EAS_IMAP_TLS must be one of implicit, starttls, none, got "sure"',
       'EAS_MAX_DEVICES_PER_USER must be an integer ≥ 1, got "-5"',
       'EAS_STATE_URL (state.url) must be a postgres:// URL when EAS_STATE_DRIVER is postgres',
     ]);
@@ -150,7 +150,7 @@ describe('one schema for the file and the environment', () => {
 
   it('reads the same setting from either source to the same value', () => {
     const file = configFile({
-      imap: { port: 993, secure: true },
+      imap: { port: 993, tls: true },
       trustProxy: ['10.0.0.1'],
       trace: { users: ['alice'] },
       caldavSchedules: false,
@@ -222,12 +222,18 @@ describe('one schema for the file and the environment', () => {
     ).toEqual(['EAS_IMAP_PROT']);
   });
 
-  it("the demo sets every backend and the GAL's login itself", () => {
+  it("the demo sets every backend and the GAL's login itself, over TLS with the test env's CA", () => {
     // The export lines of scripts/demo, run by bash with the test servers' ports it reads.
     const demo = readFileSync(new URL('../../scripts/demo', import.meta.url), 'utf8');
     const exports = demo.split('\n').filter((l) => l.startsWith('export EAS_'));
+    const ca = configFile('-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
     const out = execFileSync('bash', ['-c', `${exports.join('\n')}\nenv -0`], {
-      env: { PATH: process.env.PATH, EAS_TEST_IMAP_PORT: '2143', EAS_TEST_DAV_PORT: '6232' },
+      env: {
+        PATH: process.env.PATH,
+        EAS_TEST_IMAP_TLS_PORT: '2146',
+        EAS_TEST_DAVS_PORT: '6235',
+        EAS_TEST_CA_FILE: ca,
+      },
     }).toString();
     const env = Object.fromEntries(
       out
@@ -236,14 +242,15 @@ describe('one schema for the file and the environment', () => {
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
     const c = loadConfig(env);
-    expect(c.imap.port).toBe(2143);
+    expect(c.imap).toMatchObject({ port: 2146, tls: 'starttls', tlsVerify: true });
     expect(c.gal).toEqual({
-      url: 'http://127.0.0.1:6232/directory/gal/',
+      url: 'https://127.0.0.1:6235/directory/gal/',
       user: 'directory',
       password: 'password',
     });
-    expect(c.sieve).toEqual({ host: '127.0.0.1', port: 14190 });
-    expect(c.davUrl).toBe('http://127.0.0.1:6232/');
-    expect(c.smtp.port).toBe(1587);
+    expect(c.sieve).toEqual({ host: '127.0.0.1', port: 14191, tls: 'starttls', tlsVerify: true });
+    expect(c.davUrl).toBe('https://127.0.0.1:6235/');
+    expect(c.smtp).toMatchObject({ port: 1588, tls: 'starttls' });
+    expect(c.backendCaFile).toBe(ca);
   });
 });

@@ -19,7 +19,7 @@ export interface DavConfig {
   readonly mixedCollections?: MixedCollectionPolicy;
   /** Per request, headers and body included; default 30 s. */
   readonly timeoutMs?: number;
-  /** For tests; the global fetch otherwise. */
+  /** The global fetch unless TLS options of its own are needed (tls-fetch.ts), or a test's. */
   readonly fetch?: typeof fetch;
   /** How often a user's DAV account is looked for again (default 5 minutes). */
   readonly recheckMs?: number;

@@ -23,7 +23,7 @@ export interface CardDavDirectoryConfig {
   readonly user: string;
   readonly password: string;
   readonly timeoutMs?: number;
-  /** For tests; the global fetch otherwise. */
+  /** The global fetch unless TLS options of its own are needed (tls-fetch.ts), or a test's. */
   readonly fetch?: typeof fetch;
 }
 

@@ -1,3 +1,4 @@
+import { BackendTlsError, isTlsFailure } from '../tls.js';
 import { BackendError, type BackendErrorKind } from '../types.js';
 
 /** What a request was doing: 403 and 405 mean "already there" only when creating. */
@@ -55,5 +56,6 @@ export function networkError(err: unknown, what: string): BackendError {
   if (err instanceof BackendError) return err;
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const detail = cause instanceof Error ? cause.message : String(cause);
+  if (isTlsFailure(err)) return new BackendTlsError(`${what}: TLS: ${detail}`, { cause: err });
   return new BackendError('temporary', `${what}: ${detail}`, { cause: err });
 }

@@ -1,3 +1,4 @@
+import { BackendTlsError, isTlsFailure } from '../tls.js';
 import { BackendError, type BackendErrorKind } from '../types.js';
 
 // RFC 5530 response codes with a meaning of their own; any other NO or BAD is 'permanent'.
@@ -73,5 +74,7 @@ export function toBackendError(err: unknown, what: string): BackendError {
   const responseText =
     typeof err === 'object' && err !== null && 'responseText' in err ? err.responseText : undefined;
   const text = typeof responseText === 'string' && responseText !== '' ? responseText : detail;
+  // A missing STARTTLS or a certificate that does not verify: never retried in plaintext.
+  if (isTlsFailure(err)) return new BackendTlsError(`${what}: TLS required: ${text}`, { cause: err });
   return new BackendError(kindOfImapError(err), `${what}: ${text}`, { cause: err });
 }

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { BackendTlsError } from '../tls.js';
 import { BackendError, type Credentials } from '../types.js';
 import { DEFAULT_SIEVE_TIMEOUT_MS, type SieveConfig } from './config.js';
 import { SieveConnection, type SieveResponse } from './connection.js';
@@ -37,7 +38,9 @@ export class ManageSieveClient {
       let capabilities = parseCapabilities(greeting);
       const wantTls = config.startTls ?? capabilities.startTls;
       if (wantTls && !capabilities.startTls) {
-        throw new BackendError('permanent', `ManageSieve ${config.host}: STARTTLS required but not offered`);
+        throw new BackendTlsError(
+          `ManageSieve ${config.host}:${config.port}: TLS required but the server offers no STARTTLS`,
+        );
       }
       if (wantTls) {
         // SNI takes host names only (RFC 6066 3).

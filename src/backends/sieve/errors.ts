@@ -1,3 +1,4 @@
+import { BackendTlsError, isTlsFailure } from '../tls.js';
 import { BackendError, type BackendErrorKind } from '../types.js';
 import type { SieveResult } from './protocol.js';
 
@@ -33,5 +34,6 @@ export function resultError(result: SieveResult, command: string): BackendError 
 export function transportError(err: unknown, what: string): BackendError {
   if (err instanceof BackendError) return err;
   const detail = err instanceof Error ? err.message : String(err);
+  if (isTlsFailure(err)) return new BackendTlsError(`ManageSieve ${what}: TLS: ${detail}`, { cause: err });
   return new BackendError('temporary', `ManageSieve ${what}: ${detail}`, { cause: err });
 }

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { BackendTlsError, isTlsFailure, type BackendTlsOptions } from '../tls.js';
 import {
   BackendError,
   type BackendErrorKind,
@@ -13,9 +14,15 @@ import {
 export interface SmtpConfig {
   readonly host: string;
   readonly port: number;
-  /** Implicit TLS (465); otherwise STARTTLS when offered. */
+  /** Implicit TLS (465, RFC 8314). */
   readonly secure: boolean;
-  readonly rejectUnauthorized?: boolean;
+  /**
+   * Without `secure`: true requires STARTTLS (nodemailer's requireTLS: no AUTH before it), false
+   * never upgrades, unset upgrades when the server offers it (an attacker can strip that offer).
+   */
+  readonly startTls?: boolean;
+  /** Verification on unless `rejectUnauthorized: false`. */
+  readonly tls?: BackendTlsOptions;
   readonly timeoutMs?: number;
 }
 
@@ -32,8 +39,10 @@ export class NodemailerSubmitter implements MailSubmitter {
       host: this.config.host,
       port: this.config.port,
       secure: this.config.secure,
+      requireTLS: this.config.startTls === true,
+      ignoreTLS: this.config.startTls === false,
       auth: { user: this.credentials.user, pass: this.credentials.password },
-      tls: { rejectUnauthorized: this.config.rejectUnauthorized ?? true },
+      tls: { rejectUnauthorized: true, ...this.config.tls },
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
@@ -44,13 +53,13 @@ export class NodemailerSubmitter implements MailSubmitter {
         raw: Buffer.from(message),
       });
     } catch (err) {
-      throw new BackendError(
-        kindOfSmtpError(err),
-        `SMTP: ${err instanceof Error ? err.message : String(err)}`,
-        {
+      const detail = err instanceof Error ? err.message : String(err);
+      if (isTlsFailure(err)) {
+        throw new BackendTlsError(`SMTP ${this.config.host}:${this.config.port}: TLS required: ${detail}`, {
           cause: err,
-        },
-      );
+        });
+      }
+      throw new BackendError(kindOfSmtpError(err), `SMTP: ${detail}`, { cause: err });
     } finally {
       transport.close();
     }

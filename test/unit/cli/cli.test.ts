@@ -90,7 +90,7 @@ describe('eas-gateway config check', () => {
     const file = join(dir, 'config.json');
     writeFileSync(
       file,
-      JSON.stringify({ imap: { port: 993, secure: true }, gal: { password: 'gal-s3cret' } }),
+      JSON.stringify({ imap: { port: 993, tls: 'implicit' }, gal: { password: 'gal-s3cret' } }),
     );
     Object.assign(process.env, {
       EAS_CONFIG: file,
@@ -129,7 +129,7 @@ describe('eas-gateway config check', () => {
     const file = join(dir, 'config.json');
     writeFileSync(
       file,
-      JSON.stringify({ imap: { secure: 'false' }, limits: { devicesPerUser: -1 }, gal: { pasword: 'x' } }),
+      JSON.stringify({ imap: { tls: 'false' }, limits: { devicesPerUser: -1 }, gal: { pasword: 'x' } }),
     );
     Object.assign(process.env, { EAS_CONFIG: file, EAS_PORT: 'eighty', EAS_GAL_PASSWORD: 'gal-s3cret' });
     const res = await cli(['config', 'check']);
@@ -138,7 +138,7 @@ describe('eas-gateway config check', () => {
     expect(res.stderr.split('\n').filter((l) => l.startsWith('  - '))).toEqual([
       `  - unknown setting gal.pasword in ${file}`,
       '  - EAS_PORT must be an integer from 0 to 65535, got "eighty"',
-      `  - imap.secure in ${file} must be true or false, got "false"`,
+      `  - imap.tls in ${file} must be one of implicit, starttls, none, got "false"`,
       `  - limits.devicesPerUser in ${file} must be an integer ≥ 1, got -1`,
       '  - EAS_GAL_PASSWORD is set but gal is off: set EAS_GAL_URL (gal.url) too, or leave it out',
     ]);

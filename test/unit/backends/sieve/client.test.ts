@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManageSieveClient } from '../../../../src/backends/sieve/client.js';
 import type { SieveConfig } from '../../../../src/backends/sieve/config.js';
+import { BackendTlsError } from '../../../../src/backends/tls.js';
 import { startFakeSieve, type FakeSieve, type FakeSieveOptions } from './fake-sieve-server.js';
 
 const alice = { user: 'alice', password: 'password' };
@@ -70,9 +71,11 @@ describe('ManageSieveClient', () => {
 
   it('refuses to go on without STARTTLS when it is required, or without SASL PLAIN', async () => {
     const config = await start();
-    await expect(ManageSieveClient.connect({ ...config, startTls: true }, alice)).rejects.toMatchObject({
-      kind: 'permanent',
-      message: 'ManageSieve 127.0.0.1: STARTTLS required but not offered',
+    const refused = ManageSieveClient.connect({ ...config, startTls: true }, alice);
+    await expect(refused).rejects.toBeInstanceOf(BackendTlsError);
+    await expect(refused).rejects.toMatchObject({
+      kind: 'temporary',
+      message: `ManageSieve 127.0.0.1:${config.port}: TLS required but the server offers no STARTTLS`,
     });
     await server?.close();
     const noPlain = await start({ sasl: 'SCRAM-SHA-256' });
