@@ -111,14 +111,17 @@ export interface MessageStore {
     requests: ReadonlyMap<number, readonly BodyFetch[]>,
     signal?: AbortSignal,
   ): Promise<Map<number, Map<string, Uint8Array>>>;
-  /** Adds and removes flags; returns each UID's mod-sequence afterwards (when the server has them). */
+  /**
+   * Adds and removes flags; returns each message as one look right after shows it (flags, and the
+   * mod-sequence when the server has them): a change another client made meanwhile is in there.
+   */
   storeFlags(
     folderKey: string,
     uids: readonly number[],
     add: readonly string[],
     remove: readonly string[],
     signal?: AbortSignal,
-  ): Promise<Map<number, bigint>>;
+  ): Promise<MessageFlags[]>;
   /** Moves messages; returns source UID → destination UID for those the server reported (UIDPLUS). */
   moveMessages(
     folderKey: string,

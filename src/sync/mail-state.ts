@@ -211,10 +211,20 @@ export class MailSyncState {
     return told !== undefined && told !== flagsKey(m.flags);
   }
 
-  /** The device changed these itself; `after` is each UID's modseq once our STORE was done. */
-  ownChanges(after: ReadonlyMap<number, bigint>, flagsNow?: ReadonlyMap<number, readonly string[]>): void {
-    for (const [uid, modseq] of after) this.echo.set(uid, modseq);
-    if (this.flags && flagsNow) this.flags.record([...flagsNow].map(([uid, flags]) => ({ uid, flags })));
+  /**
+   * The device changed these itself: `after` is each message as it was once our STORE was done,
+   * `flagsNow` what the device shows. Our own change is not echoed back to the device, unless the
+   * message is not what the device shows: another client changed it between our look and our
+   * STORE, or right after, and that change carries the same or an older mod-sequence than ours,
+   * so only sending the message as it is tells the device.
+   */
+  ownChanges(after: readonly MessageFlags[], flagsNow: ReadonlyMap<number, readonly string[]>): void {
+    for (const m of after) {
+      const shown = flagsNow.get(m.uid);
+      if (m.modseq === undefined || shown === undefined) continue;
+      if (flagsKey(m.flags) === flagsKey(shown)) this.echo.set(m.uid, m.modseq);
+    }
+    this.flags?.record([...flagsNow].map(([uid, flags]) => ({ uid, flags })));
   }
 }
 

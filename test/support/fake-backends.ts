@@ -228,8 +228,8 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
     uids: readonly number[],
     add: readonly string[],
     remove: readonly string[],
-  ): Promise<Map<number, bigint>> {
-    const out = new Map<number, bigint>();
+  ): Promise<MessageFlags[]> {
+    const out: MessageFlags[] = [];
     for (const m of this.box(folderKey).messages) {
       if (!uids.includes(m.uid)) continue;
       const next = [...new Set([...m.flags.filter((f) => !remove.includes(f)), ...add])];
@@ -238,7 +238,7 @@ export class FakeMail implements MailStore, MessageStore, MailChangeFeed {
         m.modseq = ++this.modseq;
         this.changed(folderKey);
       }
-      out.set(m.uid, m.modseq);
+      out.push({ uid: m.uid, flags: [...m.flags], modseq: BigInt(m.modseq) });
     }
     return out;
   }

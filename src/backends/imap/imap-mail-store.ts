@@ -171,7 +171,7 @@ export class ImapMailStore implements MailStore, MessageStore, MailSearch {
     add: readonly string[],
     remove: readonly string[],
     signal?: AbortSignal,
-  ): Promise<Map<number, bigint>> {
+  ): Promise<MessageFlags[]> {
     return this.#inMailbox('STORE', folderKey, signal, WRITE, (client) =>
       messages.storeFlags(client, uids, add, remove),
     );

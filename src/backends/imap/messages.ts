@@ -200,16 +200,14 @@ export async function storeFlags(
   uids: readonly number[],
   add: readonly string[],
   remove: readonly string[],
-): Promise<Map<number, bigint>> {
-  if (uids.length === 0) return new Map();
+): Promise<MessageFlags[]> {
+  if (uids.length === 0) return [];
   await seeUids(client, uids);
   const set = uidSetOf(uids);
   if (add.length > 0) await client.messageFlagsAdd(set, [...add], { uid: true });
   if (remove.length > 0) await client.messageFlagsRemove(set, [...remove], { uid: true });
   const rows = await client.fetchAll(set, { uid: true, flags: true }, { uid: true });
-  const out = new Map<number, bigint>();
-  for (const row of rows) if (row.modseq !== undefined) out.set(row.uid, BigInt(row.modseq));
-  return out;
+  return rows.map(flagsRow);
 }
 
 /** Source UID → UID in the target (COPYUID, RFC 4315); a UID missing from it was not moved. */

@@ -68,6 +68,19 @@ for (const modseqs of [true, false]) {
       expect(takeWindow(t, 100).changes).toEqual([]);
     });
 
+    it('sends a change another client made just before the device’s own (it shares our mod-sequence)', async () => {
+      const { mail, s } = setup(3);
+      await refresh(s, mail, INBOX, 0, NOW);
+      takeWindow(s, 100);
+      const t = roundTrip(s);
+      // Between the device's look at message 2 and its STORE, another client flags it.
+      await mail.storeFlags(INBOX, [2], ['\\Flagged'], []);
+      const after = await mail.storeFlags(INBOX, [2], ['\\Seen'], []);
+      t.ownChanges(after, new Map([[2, ['\\Seen']]]));
+      await refresh(t, mail, INBOX, 0, NOW);
+      expect(takeWindow(t, 100).changes).toEqual([2]);
+    });
+
     it('sees no conflict on a message the device has only from its own MoveItems', async () => {
       const { mail, s } = setup(3);
       await refresh(s, mail, INBOX, 0, NOW);
