@@ -5,6 +5,7 @@ import { ImapFlow } from 'imapflow';
 import { child, childText, el, elements, type TagRef, type WbxmlElement } from '../../src/wbxml/index.js';
 import { eas, type EasAnswer } from './eas-client.js';
 import { folderSync, provision } from './eas-requests.js';
+import { testBackends } from './backend-matrix.js';
 import { testEnv } from './test-env.js';
 
 // A device that syncs mail, and direct IMAP access to change the mailbox behind its back.
@@ -193,12 +194,12 @@ export class MailDevice {
   }
 }
 
-/** A logged-in imapflow client of the test server. */
+/** A logged-in imapflow client of the selected IMAP server (backend matrix). */
 export async function imapAs(user: string): Promise<ImapFlow> {
   const env = testEnv();
   const client = new ImapFlow({
     host: env.host,
-    port: env.imapPort,
+    port: testBackends().imapPort,
     secure: false,
     auth: { user, pass: 'password' },
     logger: false,

@@ -13,6 +13,10 @@ export interface TestEnv {
   courierPort?: number;
   /** Cyrus IMAP 3.6 (CONDSTORE, QRESYNC). */
   cyrusPort?: number;
+  /** Cyrus httpd's CalDAV/CardDAV (under /dav/). */
+  cyrusDavPort?: number;
+  /** Xandikos 0.2.8 (one principal, /alice/). */
+  xandikosPort?: number;
 }
 
 export function testEnv(): TestEnv {

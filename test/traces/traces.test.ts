@@ -22,7 +22,7 @@ import {
 } from '../../src/wbxml/index.js';
 import { basicAuth } from '../support/eas-client.js';
 import { policyOf } from '../support/eas-requests.js';
-import { testEnv } from '../support/test-env.js';
+import { testBackends } from '../support/backend-matrix.js';
 import { collectionsOf } from '../support/mail-sync.js';
 import { FLOWS, newFlowState, type Flow, type FlowState } from './flows/index.js';
 
@@ -42,15 +42,11 @@ interface Gateway {
 
 /** A gateway over the test servers with in-memory state, recording what `trace` says. */
 async function startGateway(trace: GatewayConfig['trace']): Promise<Gateway> {
-  const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
     listen: { host: '127.0.0.1', port: 0 },
     plainHttp: true,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
-    davUrl: `http://${env.host}:${env.davPort}/`,
-    gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
-    sieve: { host: env.host, port: env.sievePort },
+    ...testBackends().gatewayBackends(),
     state: { driver: 'memory', path: '' },
     trace,
   };
