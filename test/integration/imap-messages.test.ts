@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapMailStore } from '../../src/backends/imap/index.js';
 import { testEnv } from '../support/test-env.js';
 import { imapAs, message } from '../support/mail-sync.js';
+import { testBackends } from '../support/backend-matrix.js';
 
-// The message-level MessageStore calls against Dovecot: what the Sync engine relies on.
+// The message-level MessageStore calls against the selected IMAP server (backend matrix): what the Sync engine relies on.
 
 let store: ImapMailStore;
 let plain: ImapMailStore;
@@ -16,7 +17,7 @@ const folder = `Msgs-${randomBytes(3).toString('hex')}`;
 
 beforeAll(async () => {
   const env = testEnv();
-  const config = { host: env.host, port: env.imapPort, secure: false };
+  const config = { host: env.host, port: testBackends().imapPort, secure: false };
   store = new ImapMailStore(config, { user: 'bob', password: 'password' });
   plain = new ImapMailStore({ ...config, qresync: false }, { user: 'bob', password: 'password' });
   imap = await imapAs('bob');

@@ -12,9 +12,10 @@ import {
 } from '../../src/sync/mail-state.js';
 import { imapAs, message } from '../support/mail-sync.js';
 import { testEnv } from '../support/test-env.js';
+import { testBackends } from '../support/backend-matrix.js';
 
-// The Sync engine without CONDSTORE/QRESYNC (as on Courier), against Dovecot with QRESYNC turned
-// off: what STATUS and the bounded flag comparison must find, each case in a fresh folder.
+// The Sync engine without CONDSTORE/QRESYNC (as on Courier), against the selected IMAP server with
+// QRESYNC turned off: what STATUS and the bounded flag comparison must find, each case in a fresh folder.
 
 let store: ImapMailStore;
 let imap: ImapFlow;
@@ -26,7 +27,7 @@ const NOW = new Date();
 beforeAll(async () => {
   const env = testEnv();
   store = new ImapMailStore(
-    { host: env.host, port: env.imapPort, secure: false, qresync: false },
+    { host: env.host, port: testBackends().imapPort, secure: false, qresync: false },
     { user: 'bob', password: 'password' },
   );
   imap = await imapAs('bob');
@@ -74,7 +75,7 @@ async function inFolder(change: () => Promise<unknown>): Promise<void> {
 
 const expunge = (uid: number) => inFolder(() => imap.messageDelete(String(uid), { uid: true }));
 
-describe('mail sync state without CONDSTORE, against Dovecot with qresync: false', () => {
+describe(`mail sync state without CONDSTORE, against ${testBackends().imapServer} with qresync: false`, () => {
   it('keeps no mod-sequence and sees nothing when nothing happened', async () => {
     const s = await synced();
     expect(s.modseq).toBeUndefined();

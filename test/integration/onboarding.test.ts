@@ -13,6 +13,7 @@ import { child, childText, el, elements, type WbxmlElement } from '../../src/wbx
 import { eas } from '../support/eas-client.js';
 import { testEnv } from '../support/test-env.js';
 import { folderCreate, folderDelete, folderSync, provision } from '../support/eas-requests.js';
+import { itWith, testBackends } from '../support/backend-matrix.js';
 
 // The onboarding path of a phone against the real servers: Dovecot (IMAP, ManageSieve) and
 // Radicale, with the SQLite state store. Folder changes use bob; alice's seeded data is only read,
@@ -27,9 +28,7 @@ beforeAll(async () => {
   const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort },
-    davUrl: `http://${env.host}:${env.davPort}/`,
-    sieve: { host: env.host, port: env.sievePort },
+    ...testBackends().gatewayBackends(),
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-onboarding-')), 'state.sqlite') },
   };
   state = await openStateStore(config);
@@ -137,7 +136,7 @@ describe('a phone adds the account (real IMAP, CalDAV/CardDAV, ManageSieve)', ()
     expect((await bob.mail.listFolders()).some((f) => f.name.startsWith(name))).toBe(false);
   });
 
-  it('sets out-of-office through ManageSieve and reads it back', async () => {
+  itWith(['sieve'], 'sets out-of-office through ManageSieve and reads it back', async () => {
     const d = `${device}E`;
     const key = await provisioned('alice', '14.1', d);
     const set = await eas(app, {

@@ -25,6 +25,11 @@ export const CAPABILITIES = {
   davPerUser: 'the DAV server serves one principal (/alice/)',
   /** The DAV server answers addressbook-query (Xandikos 0.2.8 answers 500). */
   addressbookQuery: 'the DAV server answers addressbook-query with 500',
+  /** IDLE reports another session's APPEND within a second (else the gateway's 20 s STATUS poll finds it). */
+  promptIdle:
+    "IDLE does not report another session's APPEND promptly (Courier polls every 60 s; Cyrus's idled in test/env sends nothing)",
+  /** erin, a mailbox without a DAV account (test/env/lib.sh DAV_USERS), exists. */
+  mailOnlyUser: 'erin (mail without a DAV account) exists on Dovecot and Radicale only',
   /** The DAV server holds the exact seed of Radicale (Cyrus DAV adds a Default calendar and address book). */
   radicaleLayout: 'the DAV server lays out collections differently from Radicale',
 } as const;
@@ -65,12 +70,15 @@ const ALL: Record<Capability, boolean> = {
   maildir: true,
   davPerUser: true,
   addressbookQuery: true,
+  mailOnlyUser: true,
+  promptIdle: true,
   radicaleLayout: true,
 };
 
 function required(env: TestEnv, key: 'courierPort' | 'cyrusPort' | 'cyrusDavPort' | 'xandikosPort'): number {
   const port = env[key];
-  if (port === undefined) throw new Error(`test/env has no ${key}: run bash test/env/setup && bash test/env/start`);
+  if (port === undefined)
+    throw new Error(`test/env has no ${key}: run bash test/env/setup && bash test/env/start`);
   return port;
 }
 
@@ -81,7 +89,13 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
     host: env.host,
     gatewayBackends(this: Selection) {
       return {
-        imap: { host: env.host, port: this.imapPort, secure: false, rejectUnauthorized: true, hideDeleted: true },
+        imap: {
+          host: env.host,
+          port: this.imapPort,
+          secure: false,
+          rejectUnauthorized: true,
+          hideDeleted: true,
+        },
         smtp: { host: env.host, port: env.submissionPort, secure: false, savesSent: false },
         davUrl: this.davUrl,
         gal: this.has.gal
@@ -112,7 +126,16 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
         davServer: 'cyrus',
         imapPort: required(env, 'cyrusPort'),
         davUrl: dav,
-        has: { ...ALL, smtpDelivery: false, sieve: false, gal: false, maildir: false, radicaleLayout: false },
+        has: {
+          ...ALL,
+          smtpDelivery: false,
+          sieve: false,
+          gal: false,
+          maildir: false,
+          mailOnlyUser: false,
+          promptIdle: false,
+          radicaleLayout: false,
+        },
         folder: (f) => f,
         collection: (user, c) =>
           `${dav}${c === 'contacts' ? 'addressbooks' : 'calendars'}/user/${user}/${c}/`,
@@ -137,6 +160,8 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
           maildir: false,
           davPerUser: false,
           addressbookQuery: false,
+          mailOnlyUser: false,
+          promptIdle: false,
           radicaleLayout: false,
         },
         folder: (f) => (f === 'INBOX' ? f : `INBOX.${f.replaceAll('/', '.')}`),
@@ -172,7 +197,12 @@ export function describeWith(needs: Capability[], name: string, fn: () => void):
 }
 
 /** `it` likewise. */
-export function itWith(needs: Capability[], name: string, fn: () => Promise<unknown> | void, timeout?: number): void {
+export function itWith(
+  needs: Capability[],
+  name: string,
+  fn: () => Promise<unknown> | void,
+  timeout?: number,
+): void {
   const why = missing(...needs);
   if (why === '') it(name, fn, timeout);
   else it.skip(`${name} [skipped on ${why}]`, fn, timeout);
