@@ -38,7 +38,7 @@ beforeEach(async () => {
   await imap.mailboxCreate(folder);
   created.push(folder);
   for (let i = 1; i <= 5; i++) await imap.append(folder, message(`m${i}`));
-  key = (await store.listFolders()).find((f) => f.path === folder)!.key;
+  key = (await store.listFolders()).find((f) => f.path === testBackends().folder(folder))!.key;
 });
 
 afterAll(async () => {

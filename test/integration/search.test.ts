@@ -85,7 +85,7 @@ beforeAll(async () => {
   });
   imap = await imapAs('bob');
   await imap.mailboxCreate(folder);
-  await imap.mailboxCreate(`${folder}/Sub`);
+  await imap.mailboxCreate(testBackends().folder(`${folder}/Sub`));
   const dated = (subject: string, date: string, body: string) =>
     message(subject, { date: new Date(date), body });
   await imap.append(
@@ -107,7 +107,7 @@ beforeAll(async () => {
     new Date('2024-03-10T10:00:00Z'),
   );
   await imap.append(
-    `${folder}/Sub`,
+    testBackends().folder(`${folder}/Sub`),
     dated(`April ${token}`, '2024-04-01T10:00:00Z', 'fourth'),
     [],
     new Date('2024-04-01T10:00:00Z'),
@@ -138,7 +138,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await imap?.mailboxDelete(`${folder}/Sub`).catch(() => undefined);
+  await imap?.mailboxDelete(testBackends().folder(`${folder}/Sub`)).catch(() => undefined);
   await imap?.mailboxDelete(folder).catch(() => undefined);
   await imap?.logout();
   await davRequest('directory', 'DELETE', galBook).catch(() => undefined);
