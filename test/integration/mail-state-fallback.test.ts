@@ -118,6 +118,16 @@ describe(`mail sync state without CONDSTORE, against ${testBackends().imapServer
     expect(await next(s)).toMatchObject({ deletes: [], adds: [5, 3], changes: [] });
   });
 
+  it('gives back a message another client unmarks when the device held none of the folder any more', async () => {
+    let s = await synced();
+    await inFolder(() => imap.messageFlagsAdd('1:5', ['\\Deleted'], { uid: true }));
+    expect(await next(s)).toMatchObject({ deletes: [1, 2, 3, 4, 5], adds: [], changes: [] });
+    s = roundTrip(s);
+    expect(s.known.isEmpty).toBe(true);
+    await inFolder(() => imap.messageFlagsRemove('4', ['\\Deleted'], { uid: true }));
+    expect(await next(s)).toMatchObject({ deletes: [], adds: [4], changes: [] });
+  });
+
   it('finds an expunge and an append that leave MESSAGES as it was', async () => {
     let s = await synced();
     await expunge(1);
