@@ -25,6 +25,8 @@ export const CAPABILITIES = {
   davPerUser: 'the DAV server serves one principal (/alice/)',
   /** The DAV server answers addressbook-query (Xandikos 0.2.8 answers 500). */
   addressbookQuery: 'the DAV server answers addressbook-query with 500',
+  /** Mailboxes have ids that survive a rename (RFC 8474 OBJECTID, Dovecot's X-GUID). */
+  mailboxIds: 'no mailbox ids: a folder renamed elsewhere is a Delete and an Add',
   /** IDLE reports another session's APPEND within a second (else the gateway's 20 s STATUS poll finds it). */
   promptIdle:
     "IDLE does not report another session's APPEND promptly (Courier polls every 60 s; Cyrus's idled in test/env sends nothing)",
@@ -72,6 +74,7 @@ const ALL: Record<Capability, boolean> = {
   addressbookQuery: true,
   mailOnlyUser: true,
   promptIdle: true,
+  mailboxIds: true,
   radicaleLayout: true,
 };
 
@@ -157,6 +160,7 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
           sieve: false,
           gal: false,
           condstore: false,
+          mailboxIds: false,
           maildir: false,
           davPerUser: false,
           addressbookQuery: false,
