@@ -8,14 +8,12 @@ import { child, childText, el, elements, type WbxmlElement } from '../../src/wbx
 import { writeFolderOptions } from '../../src/sync/folder-options.js';
 import { MailDevice } from '../support/mail-sync.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
-import { testEnv } from '../support/test-env.js';
 import { testBackends } from '../support/backend-matrix.js';
 
 // Calendars and tasks Sync against Radicale: alice's seeded calendars read as they are (several
 // calendars as several folders, a weekly series across DST with a deleted and a moved occurrence),
 // and bob's own test calendar and task list written through devices of 14.1 and 16.1.
 
-const env = testEnv();
 const davUrl = testBackends().davUrl;
 const bobDav = new DavCollectionStore(
   { baseUrl: davUrl, kinds: ['calendar', 'tasks'] },

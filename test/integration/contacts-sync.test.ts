@@ -5,13 +5,11 @@ import type { DavCollection } from '../../src/backends/types.js';
 import { child, childText, el, elements, toXml, type WbxmlElement } from '../../src/wbxml/index.js';
 import { MailDevice } from '../support/mail-sync.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
-import { testEnv } from '../support/test-env.js';
 import { testBackends } from '../support/backend-matrix.js';
 
 // Contacts Sync against Radicale: alice's seeded address book read as it is, and bob's own test
 // address book written through the device (adds, retried adds, changes, deletes, conflicts).
 
-const env = testEnv();
 const davUrl = testBackends().davUrl;
 const bobDav = new DavCollectionStore(
   { baseUrl: davUrl, kinds: ['contacts'] },

@@ -12,14 +12,12 @@ import { childText, el } from '../../src/wbxml/index.js';
 import { openStateStore } from '../../src/wire.js';
 import { imapAs, MailDevice, waitForSubject } from '../support/mail-sync.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
-import { testEnv } from '../support/test-env.js';
 import { itWith, testBackends } from '../support/backend-matrix.js';
 
 // A device's Add and SendMail retried after the gateway stopped between the side effect on the
 // backend and recording the ClientId (issue 22, defect 3). The stop is simulated by a state store
 // that fails that one write, so the request ends without an answer, as after a SIGKILL.
 
-const env = testEnv();
 const bobDav = new DavCollectionStore(
   { baseUrl: testBackends().davUrl, kinds: ['contacts'] },
   { user: 'bob', password: 'password' },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { child, childText, el } from '../../src/wbxml/index.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { imapAs, injectIntoMaildir, MailDevice, message } from '../support/mail-sync.js';

@@ -6,14 +6,12 @@ import type { DavCollection } from '../../src/backends/types.js';
 import { childText, el, elements } from '../../src/wbxml/index.js';
 import { imapAs, MailDevice } from '../support/mail-sync.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
-import { testEnv } from '../support/test-env.js';
 import { itWith, testBackends } from '../support/backend-matrix.js';
 
 // An invitation from bob reaches carol's INBOX; carol accepts it on a 16.1 phone. The event lands
 // in carol's calendar with her PARTSTAT, and bob gets exactly one iTIP REPLY, even when the
 // phone retries the request.
 
-const env = testEnv();
 const carolDav = new DavCollectionStore(
   { baseUrl: testBackends().davUrl, kinds: ['calendar', 'tasks'] },
   { user: 'carol', password: 'password' },

@@ -11,7 +11,6 @@ import type { StateStore } from '../../src/state/types.js';
 import { createBackends, openStateStore } from '../../src/wire.js';
 import { child, childText, el, elements, type WbxmlElement } from '../../src/wbxml/index.js';
 import { eas } from '../support/eas-client.js';
-import { testEnv } from '../support/test-env.js';
 import { folderCreate, folderDelete, folderSync, provision } from '../support/eas-requests.js';
 import { itWith, missing, testBackends } from '../support/backend-matrix.js';
 
@@ -25,7 +24,6 @@ let backends: Backends;
 const device = `IT${randomBytes(4).toString('hex').toUpperCase()}`;
 
 beforeAll(async () => {
-  const env = testEnv();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
     ...testBackends().gatewayBackends(),

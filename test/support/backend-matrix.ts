@@ -28,8 +28,7 @@ export const CAPABILITIES = {
   /** Mailboxes have ids that survive a rename (RFC 8474 OBJECTID, Dovecot's X-GUID). */
   mailboxIds: 'no mailbox ids: a folder renamed elsewhere is a Delete and an Add',
   /** IDLE reports another session's APPEND within a second (else the gateway's 20 s STATUS poll finds it). */
-  promptIdle:
-    "IDLE does not report another session's APPEND promptly (Courier polls every 60 s; Cyrus's idled in test/env sends nothing)",
+  promptIdle: "IDLE does not report another session's APPEND promptly (Courier looks every 60 s)",
   /** erin, a mailbox without a DAV account (test/env/lib.sh DAV_USERS), exists. */
   mailOnlyUser: 'erin (mail without a DAV account) exists on Dovecot and Radicale only',
   /** The DAV server holds the exact seed of Radicale (Cyrus DAV adds a Default calendar and address book). */
@@ -136,7 +135,6 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
           gal: false,
           maildir: false,
           mailOnlyUser: false,
-          promptIdle: false,
           radicaleLayout: false,
         },
         folder: (f) => f,
