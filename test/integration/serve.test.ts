@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { basicAuth } from '../support/eas-client.js';
 import { testEnv } from '../support/test-env.js';
+import { testBackends } from '../support/backend-matrix.js';
 
 // The built command as an operator runs it: HTTPS with a self-signed pair, a real login against
 // Dovecot, /healthz, the operations listener, and a clean exit on SIGTERM.
@@ -41,8 +42,8 @@ describe.skipIf(!existsSync(cli))('eas-gateway serve', () => {
         EAS_PORT: '0',
         EAS_TLS_CERT: join(dir, 'cert.pem'),
         EAS_TLS_KEY: join(dir, 'key.pem'),
-        EAS_IMAP_PORT: String(env.imapPort),
-        EAS_DAV_URL: `http://${env.host}:${env.davPort}/`,
+        EAS_IMAP_PORT: String(testBackends().imapPort),
+        EAS_DAV_URL: testBackends().davUrl,
         EAS_SIEVE_PORT: String(env.sievePort),
         EAS_STATE_PATH: join(dir, 'state.sqlite'),
         EAS_OPS_PORT: '0',
