@@ -21,18 +21,12 @@ export const CAPABILITIES = {
   condstore: 'no CONDSTORE/QRESYNC',
   /** Tests may write messages straight into the user's Maildir (Dovecot's layout). */
   maildir: "tests can write into Dovecot's Maildirs only",
-  /** Every test user has a DAV account of their own (Xandikos serves one principal, /alice/). */
-  davPerUser: 'the DAV server serves one principal (/alice/)',
-  /** The DAV server answers addressbook-query (Xandikos 0.2.8 answers 500). */
-  addressbookQuery: 'the DAV server answers addressbook-query with 500',
   /** Mailboxes have ids that survive a rename (RFC 8474 OBJECTID, Dovecot's X-GUID). */
   mailboxIds: 'no mailbox ids: a folder renamed elsewhere is a Delete and an Add',
   /** IDLE reports another session's APPEND within a second (else the gateway's 20 s STATUS poll finds it). */
   promptIdle: "IDLE does not report another session's APPEND promptly (Courier looks every 60 s)",
   /** erin, a mailbox without a DAV account (test/env/lib.sh DAV_USERS), exists. */
   mailOnlyUser: 'erin (mail without a DAV account) exists on Dovecot and Radicale only',
-  /** The DAV server holds the exact seed of Radicale (Cyrus DAV adds a Default calendar and address book). */
-  radicaleLayout: 'the DAV server lays out collections differently from Radicale',
 } as const;
 export type Capability = keyof typeof CAPABILITIES;
 
@@ -47,8 +41,6 @@ export interface Selection {
   readonly has: Readonly<Record<Capability, boolean>>;
   /** The server's name of a seeded folder ('Projects/Alpha' is 'INBOX.Projects.Alpha' on Courier). */
   folder(name: string): string;
-  /** URL of one of a user's DAV collections as seeded (`calendar`, `work`, `tasks`, `contacts`). */
-  collection(user: string, name: string): string;
   /** Where a user's calendars (or address books) are created on this server. */
   home(user: string, kind: 'calendars' | 'addressbooks'): string;
   /** The gateway's backend settings for this selection (Submission is Dovecot's in every one). */
@@ -69,12 +61,9 @@ const ALL: Record<Capability, boolean> = {
   gal: true,
   condstore: true,
   maildir: true,
-  davPerUser: true,
-  addressbookQuery: true,
   mailOnlyUser: true,
   promptIdle: true,
   mailboxIds: true,
-  radicaleLayout: true,
 };
 
 function required(env: TestEnv, key: 'courierPort' | 'cyrusPort' | 'cyrusDavPort' | 'xandikosPort'): number {
@@ -117,7 +106,6 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
         davUrl: base(env.davPort),
         has: ALL,
         folder: (f) => f,
-        collection: (user, c) => `${base(env.davPort)}${user}/${c}/`,
         home: (user) => `${base(env.davPort)}${user}/`,
       };
     case 'cyrus': {
@@ -135,11 +123,8 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
           gal: false,
           maildir: false,
           mailOnlyUser: false,
-          radicaleLayout: false,
         },
         folder: (f) => f,
-        collection: (user, c) =>
-          `${dav}${c === 'contacts' ? 'addressbooks' : 'calendars'}/user/${user}/${c}/`,
         home: (user, kind) => `${dav}${kind}/user/${user}/`,
       };
     }
@@ -160,14 +145,10 @@ export function selection(name = selectionName(), env = testEnv()): Selection {
           condstore: false,
           mailboxIds: false,
           maildir: false,
-          davPerUser: false,
-          addressbookQuery: false,
           mailOnlyUser: false,
           promptIdle: false,
-          radicaleLayout: false,
         },
         folder: (f) => (f === 'INBOX' ? f : `INBOX.${f.replaceAll('/', '.')}`),
-        collection: (_user, c) => `${dav}alice/${c === 'contacts' ? 'contacts' : 'calendars'}/${c}/`,
         home: (_user, kind) => `${dav}alice/${kind === 'addressbooks' ? 'contacts' : 'calendars'}/`,
       };
     }
