@@ -17,6 +17,24 @@ const runDir = (
   process.env.EAS_TEST_RUN_DIR ?? new URL('../../test/env/run/', import.meta.url).pathname
 ).replace(/\/?$/, '/');
 const env = JSON.parse(readFileSync(`${runDir}env.json`, 'utf8'));
+// The mail store of the backend matrix's selection (test/support/backend-matrix.ts): Dovecot, or
+// Courier (no CONDSTORE/QRESYNC, folders under "INBOX.", its own Maildirs). Cyrus keeps a spool of
+// its own that files cannot be written into, so it is not offered here.
+const STORES = {
+  'dovecot-radicale': { name: 'Dovecot', port: env.imapPort, maildirs: 'mail', path: (f) => f },
+  'courier-xandikos': {
+    name: 'Courier',
+    port: env.courierPort,
+    maildirs: 'courier-mail',
+    path: (f) => `INBOX.${f}`,
+  },
+};
+const store = STORES[process.env.EAS_TEST_BACKENDS || 'dovecot-radicale'];
+if (store === undefined) {
+  throw new Error(
+    `EAS_TEST_BACKENDS=${process.env.EAS_TEST_BACKENDS}: the bench runs on ${Object.keys(STORES).join(', ')}`,
+  );
+}
 
 function message(i) {
   const body = `Message ${i} of the benchmark.\r\n`.repeat(20);
@@ -36,7 +54,7 @@ function message(i) {
 }
 
 function inject(folder, count) {
-  const dir = `${runDir}mail/${USER}/Maildir/.${folder}`;
+  const dir = `${runDir}${store.maildirs}/${USER}/Maildir/.${folder}`;
   const owner = statSync(dir);
   for (let i = 0; i < count; i++) {
     const file = `${dir}/new/${Math.floor(Date.now() / 1000)}.M${i}P${process.pid}.bench`;
@@ -47,7 +65,7 @@ function inject(folder, count) {
 
 const imap = new ImapFlow({
   host: env.host,
-  port: env.imapPort,
+  port: store.port,
   secure: false,
   auth: { user: USER, pass: 'password' },
   logger: false,
@@ -62,7 +80,7 @@ await imap.mailboxCreate(small);
 inject(big, N);
 inject(small, SMALL);
 // Let Dovecot index the new files once, outside the measurements.
-for (const f of [big, small]) await imap.status(f, { messages: true });
+for (const f of [big, small]) await imap.status(store.path(f), { messages: true });
 
 const stateDir = mkdtempSync(join(tmpdir(), 'eas-bench-'));
 
@@ -73,7 +91,7 @@ const stateDir = mkdtempSync(join(tmpdir(), 'eas-bench-'));
 async function gateway(name, qresync) {
   const config = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: env.imapPort, tls: 'none', qresync },
+    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: store.port, tls: 'none', qresync },
     state: { driver: 'sqlite', path: join(stateDir, `${name}.sqlite`) },
   };
   const state = await openStateStore(config);
@@ -174,7 +192,7 @@ async function initialSync({ call, ids }, folder) {
 
 // (a) raw imapflow: what a Sync needs, for the whole folder, in one FETCH.
 const rawStart = process.hrtime.bigint();
-const lock = await imap.getMailboxLock(big);
+const lock = await imap.getMailboxLock(store.path(big));
 const rows = await imap.fetchAll('1:*', {
   uid: true,
   flags: true,
@@ -229,7 +247,7 @@ const syncRate = N / bigSync.seconds;
 const fallbackRate = N / fallbackBigSync.seconds;
 const ms = (x) => `${x.toFixed(2)} ms`;
 console.log(
-  `Mail Sync benchmark: ${N} messages (Dovecot ${env.host}:${env.imapPort}, Node ${process.version})`,
+  `Mail Sync benchmark: ${N} messages (${store.name} ${env.host}:${store.port}, Node ${process.version})`,
 );
 console.log(
   `(a) raw imapflow FETCH of the Sync fields: ${rawRate.toFixed(0)} messages/s (${rawSeconds.toFixed(2)} s)`,
@@ -254,5 +272,5 @@ console.log(
 
 await modern.close();
 await fallback.close();
-for (const f of [big, small]) await imap.mailboxDelete(f).catch(() => undefined);
+for (const f of [big, small]) await imap.mailboxDelete(store.path(f)).catch(() => undefined);
 await imap.logout();

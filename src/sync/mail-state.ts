@@ -408,7 +408,9 @@ function flagsToCheck(s: MailSyncState, now: Date): UidSet {
   // Up to UIDNEXT, not to the newest held: a newest message hidden as \Deleted and then unmarked
   // comes back from there (any in-window message the device lacks is added).
   const top = s.uidNext - 1;
-  if (lowest === undefined) return UidSet.empty;
+  // Holding nothing (every message hidden as \Deleted, say) is no reason to look at nothing: the
+  // newest UIDs are compared, so an unmarked one comes back (seen on Courier, issue 17).
+  if (lowest === undefined) return top < 1 ? UidSet.empty : span(Math.max(1, top - NEWEST - SLICE + 1), top);
   if (held.size <= NEWEST + SLICE) return span(lowest, top);
   const newest = held.highest(NEWEST);
   const newestFrom = newest[newest.length - 1] ?? lowest;

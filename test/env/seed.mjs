@@ -638,17 +638,20 @@ const quote = (s) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
 
 // The IMAP servers seeded, and how each names the seed's folders ('Projects/Alpha').
 const DOVECOT = { port: IMAP_PORT, condstore: true, name: (f) => f };
-// Courier: personal folders live under "INBOX.", separator ".".
+// Courier: personal folders live under "INBOX.", separator ".". It creates no folder by itself,
+// so the seed makes the special folders Dovecot and Cyrus create at a user's first login.
 const COURIER = {
   port: COURIER_PORT,
   condstore: false,
+  autocreate: ['Drafts', 'Sent', 'Trash', 'Junk', 'Archive'],
   name: (f) => (f === 'INBOX' ? f : `INBOX.${f.replaceAll('/', '.')}`),
 };
 
 // Cyrus: altnamespace and "/" as separator (test/env/start), so the names are Dovecot's.
 const CYRUS = { port: CYRUS_PORT, condstore: true, name: (f) => f };
 
-async function seedMailbox(server, user, folders) {
+async function seedMailbox(server, user, seeded) {
+  const folders = { ...Object.fromEntries((server.autocreate ?? []).map((f) => [f, []])), ...seeded };
   const c = await Imap.connect(server.port);
   await c.cmd(`LOGIN ${user} ${PASSWORD}`);
   if (server.condstore) await c.cmd('ENABLE CONDSTORE');
@@ -1112,6 +1115,9 @@ async function main() {
           seedMailbox(server, 'alice', mail.alice),
           seedMailbox(server, 'bob', mail.bob),
           seedMailbox(server, 'dave', mail.dave),
+          // carol's mail belongs to the meeting tests; a login still matters: Cyrus creates a
+          // user's mailbox (and with it the DAV home: PROPFIND answers 500 before) at the first one.
+          seedMailbox(server, 'carol', {}),
         ]);
         return [a, b, c];
       }),

@@ -17,6 +17,7 @@ import { folderSync } from '../support/eas-requests.js';
 import { imapAs, MailDevice, message } from '../support/mail-sync.js';
 import { SwitchableProxy } from '../support/switchable-proxy.js';
 import { testEnv } from '../support/test-env.js';
+import { describeWith } from '../support/backend-matrix.js';
 
 // Degrade, don't fail (issue 17 point 5, DESIGN rule 12): a user without a DAV account, a DAV
 // server that is down and a ManageSieve server that is down cost their own folders or settings,
@@ -138,7 +139,7 @@ const estimateRequest = (collectionId: string, syncKey: string): WbxmlElement =>
 const noAccountWarnings = (logs: readonly Record<string, unknown>[], user: string) =>
   logs.filter((l) => l.user === user && String(l.msg).startsWith('no DAV account')).length;
 
-describe('a mail-only user (no DAV account) on a gateway with DAV configured', () => {
+describeWith(['mailOnlyUser'], 'a mail-only user (no DAV account) on a gateway with DAV configured', () => {
   let gw: Gateway;
   let erin: ImapFlow;
   const tag = randomBytes(3).toString('hex');
@@ -263,7 +264,7 @@ describe('a mail-only user (no DAV account) on a gateway with DAV configured', (
   });
 });
 
-describe('DAV presence and outages for bob, behind a switchable forwarder', () => {
+describeWith(['mailOnlyUser'], 'DAV presence and outages for bob, behind a switchable forwarder', () => {
   let proxy: SwitchableProxy;
   let gw: Gateway;
   let bobImap: ImapFlow;

@@ -12,15 +12,14 @@ import { childText, el } from '../../src/wbxml/index.js';
 import { openStateStore } from '../../src/wire.js';
 import { imapAs, MailDevice, waitForSubject } from '../support/mail-sync.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
-import { testEnv } from '../support/test-env.js';
+import { itWith, testBackends } from '../support/backend-matrix.js';
 
 // A device's Add and SendMail retried after the gateway stopped between the side effect on the
 // backend and recording the ClientId (issue 22, defect 3). The stop is simulated by a state store
 // that fails that one write, so the request ends without an answer, as after a SIGKILL.
 
-const env = testEnv();
 const bobDav = new DavCollectionStore(
-  { baseUrl: `http://${env.host}:${env.davPort}/`, kinds: ['contacts'] },
+  { baseUrl: testBackends().davUrl, kinds: ['contacts'] },
   { user: 'bob', password: 'password' },
 );
 const tag = randomBytes(4).toString('hex');
@@ -91,34 +90,38 @@ describe('exactly once across a stop between the backend write and the ClientId'
     expect(next.collections.get(id)?.adds ?? []).toEqual([]);
   });
 
-  it('a SendMail retried after the stop goes out under the same Message-ID, and no more after that', async () => {
-    const device = new MailDevice(gateway.app, 'bob', '14.1');
-    await device.onboard();
-    const subject = `Once ${tag}`;
-    const mime = Buffer.from(
-      `From: bob@example.test\r\nTo: bob@example.test\r\nSubject: ${subject}\r\n\r\nOnly once, please.\r\n`,
-    );
-    const send = el(
-      'ComposeMail:SendMail',
-      el('ComposeMail:ClientId', `send-${tag}`),
-      el('ComposeMail:Mime', mime),
-    );
-    // Stopped after the submission, before the outcome was recorded.
-    failNext = (scope, value) => scope === 'sent-messages' && !value.startsWith('pending ');
-    expect((await device.call('SendMail', send)).status).toBeGreaterThanOrEqual(500);
-    expect((await device.call('SendMail', send)).status).toBe(200);
-    expect((await device.call('SendMail', send)).status).toBe(200);
-    const found = await waitForSubject(bob, 'INBOX', subject, 2);
-    expect(found).toHaveLength(2);
-    const ids = new Set<string>();
-    await bob.mailboxOpen('INBOX');
-    for await (const m of bob.fetch(found.join(','), { envelope: true }, { uid: true }))
-      ids.add(m.envelope!.messageId!);
-    expect(ids.size).toBe(1);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await waitForSubject(bob, 'INBOX', subject, 3, 0)).toHaveLength(2);
-    await bob.messageDelete(found.join(','), { uid: true });
-  });
+  itWith(
+    ['smtpDelivery'],
+    'a SendMail retried after the stop goes out under the same Message-ID, and no more after that',
+    async () => {
+      const device = new MailDevice(gateway.app, 'bob', '14.1');
+      await device.onboard();
+      const subject = `Once ${tag}`;
+      const mime = Buffer.from(
+        `From: bob@example.test\r\nTo: bob@example.test\r\nSubject: ${subject}\r\n\r\nOnly once, please.\r\n`,
+      );
+      const send = el(
+        'ComposeMail:SendMail',
+        el('ComposeMail:ClientId', `send-${tag}`),
+        el('ComposeMail:Mime', mime),
+      );
+      // Stopped after the submission, before the outcome was recorded.
+      failNext = (scope, value) => scope === 'sent-messages' && !value.startsWith('pending ');
+      expect((await device.call('SendMail', send)).status).toBeGreaterThanOrEqual(500);
+      expect((await device.call('SendMail', send)).status).toBe(200);
+      expect((await device.call('SendMail', send)).status).toBe(200);
+      const found = await waitForSubject(bob, 'INBOX', subject, 2);
+      expect(found).toHaveLength(2);
+      const ids = new Set<string>();
+      await bob.mailboxOpen('INBOX');
+      for await (const m of bob.fetch(found.join(','), { envelope: true }, { uid: true }))
+        ids.add(m.envelope!.messageId!);
+      expect(ids.size).toBe(1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await waitForSubject(bob, 'INBOX', subject, 3, 0)).toHaveLength(2);
+      await bob.messageDelete(found.join(','), { uid: true });
+    },
+  );
 });
 
 function syncRequestFor(syncKey: string, collectionId: string, command: ReturnType<typeof el>) {

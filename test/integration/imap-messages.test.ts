@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapMailStore } from '../../src/backends/imap/index.js';
 import { testEnv } from '../support/test-env.js';
 import { imapAs, message } from '../support/mail-sync.js';
+import { itWith, testBackends } from '../support/backend-matrix.js';
 
-// The message-level MessageStore calls against Dovecot: what the Sync engine relies on.
+// The message-level MessageStore calls against the selected IMAP server (backend matrix): what the Sync engine relies on.
 
 let store: ImapMailStore;
 let plain: ImapMailStore;
@@ -16,7 +17,7 @@ const folder = `Msgs-${randomBytes(3).toString('hex')}`;
 
 beforeAll(async () => {
   const env = testEnv();
-  const config = { host: env.host, port: env.imapPort, secure: false };
+  const config = { host: env.host, port: testBackends().imapPort, secure: false };
   store = new ImapMailStore(config, { user: 'bob', password: 'password' });
   plain = new ImapMailStore({ ...config, qresync: false }, { user: 'bob', password: 'password' });
   imap = await imapAs('bob');
@@ -48,7 +49,7 @@ beforeAll(async () => {
   await imap.append(folder, multipart);
   await imap.append(folder, message('second'));
   const folders = await store.listFolders();
-  key = folders.find((f) => f.path === folder)!.key;
+  key = folders.find((f) => f.path === testBackends().folder(folder))!.key;
   trashKey = folders.find((f) => f.role === 'trash')!.key;
 });
 
@@ -59,14 +60,18 @@ afterAll(async () => {
   await plain?.close();
 });
 
-describe('ImapMailStore messages (Dovecot)', () => {
-  it('reports UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ, or no modseq with QRESYNC turned off', async () => {
-    const s = await store.mailboxState(key);
-    expect(s.messages).toBe(2);
-    expect(s.uidNext).toBe(3);
-    expect(typeof s.highestModseq).toBe('bigint');
-    expect((await plain.mailboxState(key)).highestModseq).toBeUndefined();
-  });
+describe(`ImapMailStore messages (${testBackends().imapServer})`, () => {
+  itWith(
+    ['condstore'],
+    'reports UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ, or no modseq with QRESYNC turned off',
+    async () => {
+      const s = await store.mailboxState(key);
+      expect(s.messages).toBe(2);
+      expect(s.uidNext).toBe(3);
+      expect(typeof s.highestModseq).toBe('bigint');
+      expect((await plain.mailboxState(key)).highestModseq).toBeUndefined();
+    },
+  );
 
   it('reads envelope, structure and selected header fields, then body parts with partial fetch', async () => {
     const [m] = await store.fetchMessages(key, [1], ['references']);
@@ -93,7 +98,7 @@ describe('ImapMailStore messages (Dovecot)', () => {
     expect(Buffer.from(bodies.get(2)!.get('1')!).toString()).toBe('Hello');
   });
 
-  it('finds flag changes, new mail and expunges since a modseq in one FETCH', async () => {
+  itWith(['condstore'], 'finds flag changes, new mail and expunges since a modseq in one FETCH', async () => {
     const before = await store.mailboxState(key);
     await store.storeFlags(key, [2], ['\\Seen'], []);
     await imap.append(folder, message('third'));

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { child, childText, el } from '../../src/wbxml/index.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { imapAs, injectIntoMaildir, MailDevice, message } from '../support/mail-sync.js';
+import { describeWith, missing } from '../support/backend-matrix.js';
 
 // A folder of 50,000 messages (issue 17, point 6): commands over all of it must fit an IMAP
 // command line, which servers cap at about 64 KB; 50,000 UIDs as a comma list take about 290 KB.
@@ -14,6 +15,7 @@ let gateway: RealGateway;
 let imap: ImapFlow;
 
 beforeAll(async () => {
+  if (missing('maildir') !== '') return;
   gateway = await realGateway();
   imap = await imapAs('bob');
   await imap.mailboxCreate(folder);
@@ -31,7 +33,7 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-describe(`a folder of ${COUNT} messages`, () => {
+describeWith(['maildir'], `a folder of ${COUNT} messages`, () => {
   it('is emptied by ItemOperations EmptyFolderContents', async () => {
     expect(await countOf(folder)).toBe(COUNT);
     const device = new MailDevice(gateway.app, 'bob', '14.1');

@@ -12,9 +12,10 @@ import {
 } from '../../src/sync/mail-state.js';
 import { imapAs, message } from '../support/mail-sync.js';
 import { testEnv } from '../support/test-env.js';
+import { testBackends } from '../support/backend-matrix.js';
 
-// The Sync engine without CONDSTORE/QRESYNC (as on Courier), against Dovecot with QRESYNC turned
-// off: what STATUS and the bounded flag comparison must find, each case in a fresh folder.
+// The Sync engine without CONDSTORE/QRESYNC (as on Courier), against the selected IMAP server with
+// QRESYNC turned off: what STATUS and the bounded flag comparison must find, each case in a fresh folder.
 
 let store: ImapMailStore;
 let imap: ImapFlow;
@@ -26,7 +27,7 @@ const NOW = new Date();
 beforeAll(async () => {
   const env = testEnv();
   store = new ImapMailStore(
-    { host: env.host, port: env.imapPort, secure: false, qresync: false },
+    { host: env.host, port: testBackends().imapPort, secure: false, qresync: false },
     { user: 'bob', password: 'password' },
   );
   imap = await imapAs('bob');
@@ -37,7 +38,7 @@ beforeEach(async () => {
   await imap.mailboxCreate(folder);
   created.push(folder);
   for (let i = 1; i <= 5; i++) await imap.append(folder, message(`m${i}`));
-  key = (await store.listFolders()).find((f) => f.path === folder)!.key;
+  key = (await store.listFolders()).find((f) => f.path === testBackends().folder(folder))!.key;
 });
 
 afterAll(async () => {
@@ -74,7 +75,7 @@ async function inFolder(change: () => Promise<unknown>): Promise<void> {
 
 const expunge = (uid: number) => inFolder(() => imap.messageDelete(String(uid), { uid: true }));
 
-describe('mail sync state without CONDSTORE, against Dovecot with qresync: false', () => {
+describe(`mail sync state without CONDSTORE, against ${testBackends().imapServer} with qresync: false`, () => {
   it('keeps no mod-sequence and sees nothing when nothing happened', async () => {
     const s = await synced();
     expect(s.modseq).toBeUndefined();
@@ -115,6 +116,16 @@ describe('mail sync state without CONDSTORE, against Dovecot with qresync: false
     s = roundTrip(s);
     await inFolder(() => imap.messageFlagsRemove('3,5', ['\\Deleted'], { uid: true }));
     expect(await next(s)).toMatchObject({ deletes: [], adds: [5, 3], changes: [] });
+  });
+
+  it('gives back a message another client unmarks when the device held none of the folder any more', async () => {
+    let s = await synced();
+    await inFolder(() => imap.messageFlagsAdd('1:5', ['\\Deleted'], { uid: true }));
+    expect(await next(s)).toMatchObject({ deletes: [1, 2, 3, 4, 5], adds: [], changes: [] });
+    s = roundTrip(s);
+    expect(s.known.isEmpty).toBe(true);
+    await inFolder(() => imap.messageFlagsRemove('4', ['\\Deleted'], { uid: true }));
+    expect(await next(s)).toMatchObject({ deletes: [], adds: [4], changes: [] });
   });
 
   it('finds an expunge and an append that leave MESSAGES as it was', async () => {

@@ -4,6 +4,7 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { child, childText, el, elements, text } from '../../src/wbxml/index.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
+import { itWith, missing } from '../support/backend-matrix.js';
 import {
   imapAs,
   injectIntoMaildir,
@@ -425,6 +426,8 @@ describe('mail Sync over IMAP', () => {
     const sent = await d.sync([{ syncKey: e.syncKey!, collectionId: drafts, commands: [send] }]);
     expect(sent.collections.get(drafts)!.responses).toEqual([]);
     expect(sent.collections.get(drafts)!.deletes).toEqual([e.adds[0]!.serverId]);
+    // Sent through Dovecot's Submission, it lands in bob's INBOX only where Postfix delivers to.
+    if (missing('smtpDelivery') !== '') return;
     const lock = await imap.getMailboxLock('INBOX');
     try {
       let found: number[] = [];
@@ -439,21 +442,26 @@ describe('mail Sync over IMAP', () => {
     }
   });
 
-  it('syncs a 10,000-message folder completely', async () => {
-    const big = `${folder}-big`;
-    await imap.mailboxCreate(big);
-    try {
-      injectIntoMaildir(
-        'bob',
-        big,
-        Array.from({ length: 10_000 }, (_, i) => message(`Bulk ${i}`)),
-      );
-      const d = new MailDevice(app, 'bob', '14.1');
-      await d.onboard();
-      const { adds } = await d.initialSync(d.idOf(big), { windowSize: 512 });
-      expect(new Set(adds.map((a) => a.serverId)).size).toBe(10_000);
-    } finally {
-      await imap.mailboxDelete(big);
-    }
-  }, 120_000);
+  itWith(
+    ['maildir'],
+    'syncs a 10,000-message folder completely',
+    async () => {
+      const big = `${folder}-big`;
+      await imap.mailboxCreate(big);
+      try {
+        injectIntoMaildir(
+          'bob',
+          big,
+          Array.from({ length: 10_000 }, (_, i) => message(`Bulk ${i}`)),
+        );
+        const d = new MailDevice(app, 'bob', '14.1');
+        await d.onboard();
+        const { adds } = await d.initialSync(d.idOf(big), { windowSize: 512 });
+        expect(new Set(adds.map((a) => a.serverId)).size).toBe(10_000);
+      } finally {
+        await imap.mailboxDelete(big);
+      }
+    },
+    120_000,
+  );
 });

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { child, childText, el, elements, type WbxmlElement } from '../../src/wbxml/index.js';
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { imapAs, MailDevice, message } from '../support/mail-sync.js';
+import { itWith, testBackends } from '../support/backend-matrix.js';
 
-// Ping against Dovecot: IMAP IDLE on the user's change-feed connection wakes it.
+// Ping against the selected IMAP server: IMAP IDLE on the user's change-feed connection wakes it.
 
 let gateway: RealGateway;
 let app: FastifyInstance;
@@ -39,27 +40,31 @@ const ping = (heartbeat: number, ids: string[]): WbxmlElement =>
 const statusOf = (b: WbxmlElement | undefined) => b && childText(b, 'Ping:Status');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('Ping over IMAP IDLE (Dovecot)', () => {
-  it('answers within a second of an APPEND to INBOX, and of one to another watched folder', async () => {
-    const d = new MailDevice(app, 'bob', '14.1');
-    await d.onboard();
-    const inbox = d.idOf('Inbox');
-    const other = d.idOf(folder);
-    await d.initialSync(inbox);
-    await d.initialSync(other);
+describe(`Ping over IMAP IDLE (${testBackends().imapServer})`, () => {
+  itWith(
+    ['promptIdle'],
+    'answers within a second of an APPEND to INBOX, and of one to another watched folder',
+    async () => {
+      const d = new MailDevice(app, 'bob', '14.1');
+      await d.onboard();
+      const inbox = d.idOf('Inbox');
+      const other = d.idOf(folder);
+      await d.initialSync(inbox);
+      await d.initialSync(other);
 
-    const pending = d.call('Ping', ping(600, [inbox, other]));
-    await sleep(500); // the feed connects and enters IDLE
-    const appended = Date.now();
-    await imap.append('INBOX', message(`push ${folder}`));
-    const res = await pending;
-    expect(statusOf(res.body)).toBe('2');
-    expect(
-      elements(child(res.body!, 'Ping:Folders')!, 'Ping:Folder').map((f) => f.children.join('')),
-    ).toEqual([inbox]);
-    expect(Date.now() - appended).toBeLessThan(1000);
-    await d.initialSync(inbox);
-  });
+      const pending = d.call('Ping', ping(600, [inbox, other]));
+      await sleep(500); // the feed connects and enters IDLE
+      const appended = Date.now();
+      await imap.append('INBOX', message(`push ${folder}`));
+      const res = await pending;
+      expect(statusOf(res.body)).toBe('2');
+      expect(
+        elements(child(res.body!, 'Ping:Folders')!, 'Ping:Folder').map((f) => f.children.join('')),
+      ).toEqual([inbox]);
+      expect(Date.now() - appended).toBeLessThan(1000);
+      await d.initialSync(inbox);
+    },
+  );
 
   it('ends a waiting Ping with Status 1 when the device sends a new request', async () => {
     const d = new MailDevice(app, 'bob', '14.1');

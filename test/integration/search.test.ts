@@ -7,6 +7,7 @@ import { child, childText, el, elements, type WbxmlElement } from '../../src/wbx
 import { realGateway, type RealGateway } from '../support/real-gateway.js';
 import { imapAs, itemOperationsFetch, MailDevice, message } from '../support/mail-sync.js';
 import { testEnv } from '../support/test-env.js';
+import { testBackends } from '../support/backend-matrix.js';
 
 // Search, Find and ResolveRecipients against Dovecot and Radicale: the seeded GAL (/directory/gal/,
 // 12 people) through CardDavDirectory, alice's seeded mail and calendars (only read), and per-run
@@ -18,7 +19,8 @@ const run = randomBytes(3).toString('hex');
 const folder = `Search-${run}`;
 const token = `tok${run}`;
 const galBook = `/directory/gal-test-${run}/`;
-const bobBook = `/bob/rr-test-${run}/`;
+/** Where bob's address books live on the selected DAV server (backend matrix). */
+const bobBook = `${testBackends().home('bob', 'addressbooks')}rr-test-${run}/`;
 
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
@@ -39,7 +41,7 @@ async function davRequest(
   body?: string,
   type?: string,
 ): Promise<number> {
-  const res = await fetch(`${dav}${path}`, {
+  const res = await fetch(/^https?:/.test(path) ? path : `${dav}${path}`, {
     method,
     headers: {
       authorization: `Basic ${Buffer.from(`${user}:password`).toString('base64')}`,
@@ -83,7 +85,7 @@ beforeAll(async () => {
   });
   imap = await imapAs('bob');
   await imap.mailboxCreate(folder);
-  await imap.mailboxCreate(`${folder}/Sub`);
+  await imap.mailboxCreate(testBackends().folder(`${folder}/Sub`));
   const dated = (subject: string, date: string, body: string) =>
     message(subject, { date: new Date(date), body });
   await imap.append(
@@ -105,7 +107,7 @@ beforeAll(async () => {
     new Date('2024-03-10T10:00:00Z'),
   );
   await imap.append(
-    `${folder}/Sub`,
+    testBackends().folder(`${folder}/Sub`),
     dated(`April ${token}`, '2024-04-01T10:00:00Z', 'fourth'),
     [],
     new Date('2024-04-01T10:00:00Z'),
@@ -136,7 +138,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await imap?.mailboxDelete(`${folder}/Sub`).catch(() => undefined);
+  await imap?.mailboxDelete(testBackends().folder(`${folder}/Sub`)).catch(() => undefined);
   await imap?.mailboxDelete(folder).catch(() => undefined);
   await imap?.logout();
   await davRequest('directory', 'DELETE', galBook).catch(() => undefined);

@@ -5,6 +5,7 @@ import { ImapFlow } from 'imapflow';
 import { child, childText, el, elements, type TagRef, type WbxmlElement } from '../../src/wbxml/index.js';
 import { eas, type EasAnswer } from './eas-client.js';
 import { folderSync, provision } from './eas-requests.js';
+import { testBackends } from './backend-matrix.js';
 import { testEnv } from './test-env.js';
 
 // A device that syncs mail, and direct IMAP access to change the mailbox behind its back.
@@ -116,6 +117,8 @@ export class MailDevice {
   folders = new Map<string, string>();
   /** FolderSync Type by ServerId. */
   types = new Map<string, number>();
+  /** DisplayName by ServerId (two folders may share a name, e.g. one DAV collection as calendar and tasks). */
+  names = new Map<string, string>();
 
   constructor(
     readonly app: FastifyInstance,
@@ -138,16 +141,30 @@ export class MailDevice {
     const changes = child(res.body!, 'FolderHierarchy:Changes')!;
     this.folders.clear();
     this.types.clear();
+    this.names.clear();
     for (const add of elements(changes, 'FolderHierarchy:Add')) {
       const id = childText(add, 'FolderHierarchy:ServerId')!;
       this.folders.set(childText(add, 'FolderHierarchy:DisplayName')!, id);
       this.types.set(id, Number(childText(add, 'FolderHierarchy:Type')));
+      this.names.set(id, childText(add, 'FolderHierarchy:DisplayName')!);
     }
   }
 
   /** ServerIds of the folders of a FolderSync Type, in the order FolderSync listed them. */
   idsOfType(type: number): string[] {
     return [...this.types].filter(([, t]) => t === type).map(([id]) => id);
+  }
+
+  /**
+   * The folder of one of the FolderSync Types named `name` (case-insensitive): a seeded collection
+   * whichever folder the server's own default collection took (Cyrus's "personal", Xandikos's "calendar").
+   */
+  idNamed(name: string, types: number[]): string {
+    const id = [...this.names].find(
+      ([i, n]) => n.toLowerCase() === name.toLowerCase() && types.includes(this.types.get(i)!),
+    )?.[0];
+    if (id === undefined) throw new Error(`no folder ${name} of types ${types.join('/')}`);
+    return id;
   }
 
   idOf(name: string): string {
@@ -193,12 +210,12 @@ export class MailDevice {
   }
 }
 
-/** A logged-in imapflow client of the test server. */
+/** A logged-in imapflow client of the selected IMAP server (backend matrix). */
 export async function imapAs(user: string): Promise<ImapFlow> {
   const env = testEnv();
   const client = new ImapFlow({
     host: env.host,
-    port: env.imapPort,
+    port: testBackends().imapPort,
     secure: false,
     auth: { user, pass: 'password' },
     logger: false,

@@ -7,7 +7,7 @@ import type { Backends, Credentials, UserBackends } from '../../src/backends/typ
 import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
 import type { StateStore } from '../../src/state/types.js';
 import { createBackends, openStateStore } from '../../src/wire.js';
-import { testEnv } from './test-env.js';
+import { testBackends } from './backend-matrix.js';
 
 export interface RealGateway {
   app: FastifyInstance;
@@ -17,8 +17,8 @@ export interface RealGateway {
 }
 
 /**
- * The gateway over the real test servers (Dovecot IMAP and submission) with a fresh SQLite state
- * store, not listening; `smtpPort` overrides the submission port (1 for "nothing listens");
+ * The gateway over the real test servers of the backend matrix's selection (Dovecot and Radicale
+ * unless EAS_TEST_BACKENDS says otherwise) with a fresh SQLite state store, not listening; `smtpPort` overrides the submission port (1 for "nothing listens");
  * `userBackends` may add to what each user's requests reach (e.g. a directory).
  */
 export async function realGateway(
@@ -32,20 +32,12 @@ export async function realGateway(
     state?: StateStore;
   } = {},
 ): Promise<RealGateway> {
-  const env = testEnv();
+  const chosen = testBackends().gatewayBackends();
   const config: GatewayConfig = {
     ...DEFAULT_CONFIG,
-    imap: { ...DEFAULT_CONFIG.imap, host: env.host, port: options.imapPort ?? env.imapPort, tls: 'none' },
-    smtp: {
-      ...DEFAULT_CONFIG.smtp,
-      host: env.host,
-      port: options.smtpPort ?? env.submissionPort,
-      tls: 'none',
-    },
-    // Plaintext to the plain test servers on loopback (backend-tls.test.ts covers their TLS twins).
-    sieve: { host: env.host, port: env.sievePort, tls: 'none', tlsVerify: true },
-    davUrl: `http://${env.host}:${env.davPort}/`,
-    gal: { url: `http://${env.host}:${env.davPort}/directory/gal/`, user: 'directory', password: 'password' },
+    ...chosen,
+    imap: { ...chosen.imap, port: options.imapPort ?? chosen.imap.port },
+    smtp: { ...chosen.smtp, port: options.smtpPort ?? chosen.smtp.port },
     davPollSeconds: options.davPollSeconds ?? DEFAULT_CONFIG.davPollSeconds,
     state: { driver: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'eas-gateway-')), 'state.sqlite') },
   };

@@ -13,6 +13,10 @@ export interface TestEnv {
   courierPort?: number;
   /** Cyrus IMAP 3.6 (CONDSTORE, QRESYNC). */
   cyrusPort?: number;
+  /** Cyrus httpd's CalDAV/CardDAV (under /dav/). */
+  cyrusDavPort?: number;
+  /** Xandikos 0.2.8 (one principal, /alice/). */
+  xandikosPort?: number;
   /**
    * The TLS twins of Dovecot and Radicale (same users and data), with certificates for 127.0.0.1
    * from the env's own CA (`caFile`, PEM): STARTTLS required on the plain-protocol ports.

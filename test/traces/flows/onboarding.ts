@@ -79,6 +79,7 @@ export const ONBOARDING_FLOWS: Flow[] = [
   },
   {
     name: 'gmail-android-14.1-onboarding',
+    needs: ['sieve'],
     ...GMAIL,
     source: 'Gmail uses the plain query at 14.1 and asks for out-of-office settings after the folder list',
     steps: [

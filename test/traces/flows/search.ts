@@ -8,6 +8,7 @@ import { IPHONE } from './clients.js';
 
 const iosSearch: Flow = {
   name: 'ios-16.1-search',
+  needs: ['gal'],
   ...IPHONE,
   user: 'dave',
   source:

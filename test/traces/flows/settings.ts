@@ -24,6 +24,7 @@ const getOof = oof(el('Settings:Get', el('Settings:BodyType', 'TEXT')));
 
 const iosOutOfOffice: Flow = {
   name: 'ios-16.1-out-of-office',
+  needs: ['sieve'],
   ...IPHONE,
   user: 'dave',
   source:

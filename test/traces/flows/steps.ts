@@ -1,5 +1,6 @@
 import { el, type TagRef, type WbxmlElement } from '../../../src/wbxml/index.js';
 import { provisionRequest } from '../../support/eas-requests.js';
+import type { Capability } from '../../support/backend-matrix.js';
 
 // What a flow is made of: requests in a client's order, each body possibly built from what the
 // client has learnt from the server's earlier answers (test/traces/traces.test.ts records them).
@@ -49,6 +50,8 @@ export interface Flow {
   userAgent: string;
   /** Whose mailbox: alice (read-only flows) or dave, the trace suite's own user (flows that write). */
   user?: 'alice' | 'dave';
+  /** What the servers must offer (test/support/backend-matrix.ts); skipped with the reason elsewhere. */
+  needs?: Capability[];
   steps: FlowStep[];
 }
 
