@@ -43,7 +43,7 @@ describe('backend matrix selection', () => {
     expect(cyrus.sieve).toBeUndefined();
     const dovecot = selection('dovecot-radicale', env).gatewayBackends();
     expect(dovecot.gal?.url).toBe('http://127.0.0.1:5232/directory/gal/');
-    expect(dovecot.sieve).toEqual({ host: '127.0.0.1', port: 14190 });
+    expect(dovecot.sieve).toEqual({ host: '127.0.0.1', port: 14190, tls: 'none', tlsVerify: true });
   });
 
   it('names seeded folders and DAV homes as each server does', () => {
